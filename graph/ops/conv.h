@@ -1,0 +1,19 @@
+// Conv: attribute parsing and shape inference, shared by the schema and the kernels.
+#pragma once
+
+#include "graph/ir.h"
+#include "graph/ops/window.h"
+
+namespace finch {
+
+struct ConvGeometry {
+  int64_t batch = 0, in_channels = 0, out_channels = 0, groups = 1;
+  WindowGeometry window;
+};
+
+// Validates Conv's inputs (x [N,C,spatial...], w [M,C/group,k...], optional b [M]) and
+// attributes, and resolves the output geometry.
+StatusOr<ConvGeometry> ResolveConv(const Node& node, const Shape& x, const Shape& w,
+                                   const Shape* bias);
+
+}  // namespace finch

@@ -1,0 +1,158 @@
+#include "runtime/plan.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "runtime/kernel_registry.h"
+
+namespace finch {
+namespace {
+
+bool VerboseDispatch() {
+  const char* v = std::getenv("FINCH_VERBOSE");
+  return v != nullptr && std::strstr(v, "dispatch") != nullptr;
+}
+
+// Allocates the outputs a step writes, from their inferred static types.
+Status AllocateOutputs(const Node& node, const std::vector<TensorType>& types,
+                       std::vector<Tensor>* storage, std::vector<Tensor*>* outputs) {
+  storage->assign(node.outputs.size(), Tensor());
+  outputs->assign(node.outputs.size(), nullptr);
+  for (size_t i = 0; i < node.outputs.size(); ++i) {
+    if (node.outputs[i] == kNoValue) continue;
+    const TensorType& t = types[i];
+    if (!t.is_static()) {
+      return Internal(node.Describe(), ": output ", i, " has no static shape after inference");
+    }
+    FINCH_ASSIGN_OR_RETURN((*storage)[i], Tensor::Allocate(t.dtype, t.static_shape()));
+    (*outputs)[i] = &(*storage)[i];
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status InferStep(const Graph& graph, const Node& node, const OpSchema& schema,
+                 const std::vector<TensorType>& input_types,
+                 const std::vector<const Tensor*>& input_values, InferContext* ctx) {
+  ctx->inputs = input_types;
+  ctx->constants = input_values;
+  FINCH_RETURN_IF_ERROR(InferNode(schema, *ctx));
+  for (size_t i = 0; i < node.outputs.size(); ++i) {
+    if (node.outputs[i] == kNoValue) continue;
+    const TensorType& got = ctx->outputs[i];
+    const TensorType& declared = graph.values[node.outputs[i]].type;
+    if (got.dtype == DataType::kUndefined) {
+      return Internal(node.Describe(), ": inference gave no type for output ", i);
+    }
+    if (declared.dtype != DataType::kUndefined && declared.dtype != got.dtype) {
+      return InvalidArgument(node.Describe(), ": output \"", graph.values[node.outputs[i]].name,
+                             "\" is declared ", DataTypeName(declared.dtype), " but the op yields ",
+                             DataTypeName(got.dtype));
+    }
+  }
+  return Status::Ok();
+}
+
+StatusOr<std::unique_ptr<Plan>> BuildPlan(const Graph& graph,
+                                          const std::vector<Shape>& input_shapes) {
+  auto plan = std::make_unique<Plan>();
+  plan->input_shapes = input_shapes;
+  const size_t n_values = graph.values.size();
+  plan->types.resize(n_values);
+  plan->constants.resize(n_values);
+  for (size_t v = 0; v < n_values; ++v) {
+    plan->constants[v] = graph.values[v].constant;
+    if (graph.values[v].constant) plan->types[v] = graph.values[v].type;
+  }
+  if (input_shapes.size() != graph.inputs.size()) {
+    return InvalidArgument("the model has ", graph.inputs.size(), " inputs, ",
+                           input_shapes.size(), " shapes were given");
+  }
+  for (size_t i = 0; i < graph.inputs.size(); ++i) {
+    const ValueId v = graph.inputs[i];
+    plan->types[v] = TensorType::Static(graph.values[v].type.dtype, input_shapes[i]);
+  }
+
+  const bool verbose = VerboseDispatch();
+  const KernelRegistry& kernels = GlobalKernels();
+  const OpSchemaRegistry& schemas = GlobalOpSchemas();
+  for (size_t n = 0; n < graph.nodes.size(); ++n) {
+    const Node& node = graph.nodes[n];
+    const OpSchema* schema = schemas.Find(node.domain, node.op_type);
+    const KernelFactory* factory = kernels.Find(node.domain, node.op_type);
+    if (schema == nullptr || factory == nullptr) {
+      return Unimplemented(node.Describe(), ": op ", node.op_type, " (domain \"",
+                           node.domain.empty() ? "ai.onnx" : node.domain, "\", opset ",
+                           graph.opset(node.domain), ") is not supported");
+    }
+    std::vector<TensorType> in_types(node.inputs.size());
+    std::vector<const Tensor*> in_values(node.inputs.size(), nullptr);
+    bool all_known = true;
+    for (size_t i = 0; i < node.inputs.size(); ++i) {
+      const ValueId v = node.inputs[i];
+      if (v == kNoValue) continue;
+      in_types[i] = plan->types[v];
+      in_values[i] = plan->constants[v].get();
+      if (!in_values[i]) all_known = false;
+    }
+    InferContext ctx(node, graph.opset(node.domain));
+    FINCH_RETURN_IF_ERROR(InferStep(graph, node, *schema, in_types, in_values, &ctx));
+    bool dynamic = false;
+    for (size_t i = 0; i < node.outputs.size(); ++i) {
+      const ValueId v = node.outputs[i];
+      if (v == kNoValue) continue;
+      plan->types[v] = ctx.outputs[i];
+      if (ctx.output_values[i]) plan->constants[v] = ctx.output_values[i];
+      if (!ctx.outputs[i].is_static()) dynamic = true;
+    }
+    bool values_given = true;
+    for (size_t i = 0; i < node.outputs.size(); ++i) {
+      if (node.outputs[i] != kNoValue && !ctx.output_values[i]) values_given = false;
+    }
+    if (values_given) {  // inference computed the values (Shape): nothing left to run
+      ++plan->folded_nodes;
+      continue;
+    }
+
+    KernelBuildContext build{node, graph.opset(node.domain), in_types, in_values, ctx.outputs};
+    FINCH_ASSIGN_OR_RETURN(std::unique_ptr<OpKernel> kernel, (*factory)(build));
+
+    if (all_known && !node.inputs.empty() && !dynamic) {
+      // Constant folding: run the node now, keep its outputs as constants.
+      std::vector<Tensor> storage;
+      KernelContext kctx;
+      kctx.inputs = in_values;
+      FINCH_RETURN_IF_ERROR(AllocateOutputs(node, ctx.outputs, &storage, &kctx.outputs));
+      FINCH_RETURN_IF_ERROR(kernel->Run(kctx));
+      for (size_t i = 0; i < node.outputs.size(); ++i) {
+        if (node.outputs[i] == kNoValue) continue;
+        plan->constants[node.outputs[i]] = std::make_shared<const Tensor>(std::move(storage[i]));
+      }
+      ++plan->folded_nodes;
+      continue;
+    }
+    if (verbose) {
+      std::fprintf(stderr, "[finch dispatch] %s -> %s%s\n", node.Describe().c_str(),
+                   kernel->name().c_str(), dynamic ? " (dynamic shape)" : "");
+    }
+    PlanStep step;
+    step.node = static_cast<int>(n);
+    step.schema = schema;
+    step.kernel = std::move(kernel);
+    step.dynamic = dynamic;
+    plan->steps.push_back(std::move(step));
+  }
+
+  plan->last_use.assign(n_values, -1);
+  for (size_t s = 0; s < plan->steps.size(); ++s) {
+    for (ValueId v : graph.nodes[plan->steps[s].node].inputs) {
+      if (v != kNoValue) plan->last_use[v] = static_cast<int>(s);
+    }
+  }
+  for (ValueId v : graph.outputs) plan->last_use[v] = static_cast<int>(plan->steps.size());
+  return plan;
+}
+
+}  // namespace finch

@@ -1,0 +1,46 @@
+// Plan: a graph specialised to concrete input shapes, with one kernel chosen per node.
+//
+// Building a plan walks the nodes in order: infers each node's output types from its inputs
+// (whose shapes are now static), folds every node whose inputs are all known (this is where
+// the Shape -> Gather -> Concat -> Reshape subgraphs of torch exports disappear), and asks the
+// node's kernel factory for a kernel. A node whose output shape depends on a value only known
+// at run time (a Reshape fed a computed shape) is marked dynamic and re-inferred when it runs.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "graph/ir.h"
+#include "graph/ops/op_schema.h"
+#include "runtime/op_kernel.h"
+
+namespace finch {
+
+struct PlanStep {
+  int node = 0;  // index into graph.nodes
+  const OpSchema* schema = nullptr;
+  std::unique_ptr<OpKernel> kernel;
+  bool dynamic = false;  // output shapes must be re-inferred at run time
+};
+
+struct Plan {
+  std::vector<Shape> input_shapes;  // what this plan was specialised for
+  std::vector<TensorType> types;    // per value
+  std::vector<std::shared_ptr<const Tensor>> constants;  // per value: known before any run
+  std::vector<PlanStep> steps;
+  std::vector<int> last_use;  // per value: last step that reads it (-1: none; graph outputs: max)
+  int folded_nodes = 0;
+};
+
+// `input_shapes[i]` is the shape fed to graph.inputs[i].
+StatusOr<std::unique_ptr<Plan>> BuildPlan(const Graph& graph,
+                                          const std::vector<Shape>& input_shapes);
+
+// Infers the output types of graph.nodes[step.node] given its actual input tensors; used for
+// dynamic steps at run time and by BuildPlan.
+Status InferStep(const Graph& graph, const Node& node, const OpSchema& schema,
+                 const std::vector<TensorType>& input_types,
+                 const std::vector<const Tensor*>& input_values, InferContext* ctx);
+
+}  // namespace finch

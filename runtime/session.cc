@@ -1,0 +1,183 @@
+#include "runtime/session.h"
+
+#include "graph/onnx/importer.h"
+#include "runtime/thread_pool.h"
+
+namespace finch {
+
+Session::Session(Graph graph, const SessionOptions& options)
+    : graph_(std::move(graph)), options_(options) {
+  int threads = options.threads > 0 ? options.threads : PhysicalCoreCount();
+  pool_ = std::make_unique<ThreadPool>(threads);
+  for (ValueId v : graph_.inputs) input_names_.push_back(graph_.values[v].name);
+  for (ValueId v : graph_.outputs) output_names_.push_back(graph_.values[v].name);
+}
+
+Session::~Session() = default;
+
+int Session::threads() const { return pool_->threads(); }
+
+StatusOr<std::unique_ptr<Session>> Session::Load(const std::string& path,
+                                                 const SessionOptions& options) {
+  FINCH_ASSIGN_OR_RETURN(Graph graph, LoadOnnxModel(path));
+  return Create(std::move(graph), options);
+}
+
+StatusOr<std::unique_ptr<Session>> Session::Create(Graph graph, const SessionOptions& options) {
+  std::unique_ptr<Session> session(new Session(std::move(graph), options));
+  const Graph& g = session->graph_;
+  for (ValueId v : g.inputs) {
+    const TensorType& t = g.values[v].type;
+    if (t.dtype == DataType::kUndefined) {
+      return InvalidArgument("graph input \"", g.values[v].name, "\" has no declared type");
+    }
+    if (!IsStorable(t.dtype)) {
+      return Unimplemented("graph input \"", g.values[v].name, "\" has type ",
+                           DataTypeName(t.dtype), ", which finch does not support");
+    }
+  }
+  // Every op must be known before any plan is built; name each missing op once, with its
+  // first node, and list what is supported.
+  std::map<std::string, std::pair<int, const Node*>> missing;
+  const OpSchemaRegistry& schemas = GlobalOpSchemas();
+  for (const Node& node : g.nodes) {
+    if (schemas.Find(node.domain, node.op_type) != nullptr) continue;
+    auto& entry = missing[(node.domain.empty() ? "" : node.domain + "::") + node.op_type];
+    if (entry.first++ == 0) entry.second = &node;
+  }
+  if (!missing.empty()) {
+    std::string what;
+    for (const auto& [op, entry] : missing) {
+      const Node& node = *entry.second;
+      what += StrCat(what.empty() ? "" : "; ", op, " (domain \"",
+                     node.domain.empty() ? "ai.onnx" : node.domain, "\", opset ",
+                     g.opset(node.domain), "; ", entry.first, " node", entry.first > 1 ? "s" : "",
+                     ", first ", node.Describe(), ")");
+    }
+    std::string supported;
+    for (const std::string& op : schemas.OpNames()) supported += (supported.empty() ? "" : " ") + op;
+    return Unimplemented("unsupported op", missing.size() > 1 ? "s: " : ": ", what,
+                         ". Supported ops: ", supported);
+  }
+  bool all_ranked = true;
+  for (ValueId v : g.inputs) all_ranked &= g.values[v].type.has_rank();
+  if (all_ranked) {
+    std::vector<Shape> shapes;
+    for (size_t i = 0; i < g.inputs.size(); ++i) shapes.push_back(session->DefaultInputShape(i));
+    FINCH_RETURN_IF_ERROR(session->PlanFor(shapes).status());
+  }
+  return session;
+}
+
+Shape Session::DefaultInputShape(size_t i, int64_t fill) const {
+  Shape s;
+  const TensorType& t = input_type(i);
+  if (t.dims) {
+    for (const Dim& d : *t.dims) s.push_back(d.known() ? d.value : fill);
+  }
+  return s;
+}
+
+StatusOr<const Plan*> Session::PlanFor(const std::vector<Shape>& input_shapes) const {
+  std::lock_guard<std::mutex> lock(plans_mutex_);
+  auto it = plans_.find(input_shapes);
+  if (it != plans_.end()) return static_cast<const Plan*>(it->second.get());
+  FINCH_ASSIGN_OR_RETURN(std::unique_ptr<Plan> plan, BuildPlan(graph_, input_shapes));
+  const Plan* p = plan.get();
+  plans_[input_shapes] = std::move(plan);
+  return p;
+}
+
+Status Session::CheckInputs(const std::vector<Tensor>& inputs) const {
+  if (inputs.size() != graph_.inputs.size()) {
+    return InvalidArgument("the model has ", graph_.inputs.size(), " inputs, ", inputs.size(),
+                           " were given");
+  }
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const TensorType& want = input_type(i);
+    const Tensor& got = inputs[i];
+    const std::string got_str = StrCat(DataTypeName(got.dtype()), ShapeToString(got.shape()));
+    if (got.dtype() != want.dtype) {
+      return InvalidArgument("input \"", input_names_[i], "\" expects ", want.ToString(),
+                             ", got ", got_str);
+    }
+    if (!want.dims) continue;
+    bool ok = want.dims->size() == got.rank();
+    for (size_t d = 0; ok && d < got.rank(); ++d) {
+      const Dim& dim = (*want.dims)[d];
+      if (dim.known() && dim.value != got.dim(d)) ok = false;
+    }
+    if (!ok) {
+      return InvalidArgument("input \"", input_names_[i], "\" expects ", want.ToString(),
+                             ", got ", got_str);
+    }
+  }
+  return Status::Ok();
+}
+
+StatusOr<std::vector<Tensor>> Session::Run(const std::vector<Tensor>& inputs) const {
+  FINCH_RETURN_IF_ERROR(CheckInputs(inputs));
+  std::vector<Shape> shapes;
+  for (const Tensor& t : inputs) shapes.push_back(t.shape());
+  FINCH_ASSIGN_OR_RETURN(const Plan* plan, PlanFor(shapes));
+
+  const size_t n_values = graph_.values.size();
+  std::vector<const Tensor*> env(n_values, nullptr);
+  std::vector<Tensor> owned(n_values);
+  for (size_t v = 0; v < n_values; ++v) env[v] = plan->constants[v].get();
+  for (size_t i = 0; i < inputs.size(); ++i) env[graph_.inputs[i]] = &inputs[i];
+
+  for (size_t s = 0; s < plan->steps.size(); ++s) {
+    const PlanStep& step = plan->steps[s];
+    const Node& node = graph_.nodes[step.node];
+    KernelContext ctx;
+    ctx.pool = pool_.get();
+    ctx.inputs.resize(node.inputs.size(), nullptr);
+    for (size_t i = 0; i < node.inputs.size(); ++i) {
+      if (node.inputs[i] != kNoValue) ctx.inputs[i] = env[node.inputs[i]];
+    }
+    std::vector<TensorType> out_types;
+    if (step.dynamic) {
+      std::vector<TensorType> in_types(node.inputs.size());
+      for (size_t i = 0; i < node.inputs.size(); ++i) {
+        if (ctx.inputs[i]) {
+          in_types[i] = TensorType::Static(ctx.inputs[i]->dtype(), ctx.inputs[i]->shape());
+        }
+      }
+      InferContext ictx(node, graph_.opset(node.domain));
+      FINCH_RETURN_IF_ERROR(InferStep(graph_, node, *step.schema, in_types, ctx.inputs, &ictx));
+      out_types = std::move(ictx.outputs);
+    }
+    ctx.outputs.assign(node.outputs.size(), nullptr);
+    for (size_t i = 0; i < node.outputs.size(); ++i) {
+      const ValueId v = node.outputs[i];
+      if (v == kNoValue) continue;
+      const TensorType& t = step.dynamic ? out_types[i] : plan->types[v];
+      if (!t.is_static()) {
+        return Internal(node.Describe(), ": output ", i, " has no static shape at run time");
+      }
+      FINCH_ASSIGN_OR_RETURN(owned[v], Tensor::Allocate(t.dtype, t.static_shape()));
+      env[v] = &owned[v];
+      ctx.outputs[i] = &owned[v];
+    }
+    FINCH_RETURN_IF_ERROR(step.kernel->Run(ctx));
+    // Release what no later step reads.
+    for (ValueId v : node.inputs) {
+      if (v != kNoValue && plan->last_use[v] == static_cast<int>(s) && !owned[v].empty()) {
+        owned[v] = Tensor();
+      }
+    }
+  }
+
+  std::vector<Tensor> outputs;
+  outputs.reserve(graph_.outputs.size());
+  for (ValueId v : graph_.outputs) {
+    if (env[v] == nullptr) {
+      return Internal("graph output \"", graph_.values[v].name, "\" was not computed");
+    }
+    outputs.push_back(*env[v]);  // shares storage; constants stay read-only by convention
+  }
+  return outputs;
+}
+
+}  // namespace finch

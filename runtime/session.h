@@ -1,0 +1,70 @@
+// Session: the public API. Load a model, feed inputs, get outputs.
+//
+//   auto session = finch::Session::Load("mobilenet_v2.onnx");
+//   if (!session.ok()) { ... session.status().ToString() ... }
+//   auto outputs = (*session)->Run({input});
+//
+// A session builds a plan per distinct set of input shapes (a symbolic batch dimension is
+// resolved from the fed input) and caches it. Run() is thread-safe: concurrent runs share the
+// plans and constants and keep their activations apart.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "graph/ir.h"
+#include "graph/status.h"
+#include "runtime/plan.h"
+
+namespace finch {
+
+class ThreadPool;
+
+struct SessionOptions {
+  int threads = 0;  // intra-op threads; 0 = physical cores
+};
+
+struct RunStats {
+  int steps = 0;        // kernels run
+  int folded_nodes = 0; // nodes folded into constants when the plan was built
+};
+
+class Session {
+ public:
+  static StatusOr<std::unique_ptr<Session>> Load(const std::string& path,
+                                                 const SessionOptions& options = {});
+  // Checks every op is supported and builds the plan for the declared input shapes (symbolic
+  // dimensions taken as 1), so that errors surface here rather than at the first run.
+  static StatusOr<std::unique_ptr<Session>> Create(Graph graph, const SessionOptions& options = {});
+  ~Session();
+
+  // Inputs in graph-input order. Fails, naming the input, on a wrong count, type or shape.
+  StatusOr<std::vector<Tensor>> Run(const std::vector<Tensor>& inputs) const;
+
+  const Graph& graph() const { return graph_; }
+  const std::vector<std::string>& input_names() const { return input_names_; }
+  const std::vector<std::string>& output_names() const { return output_names_; }
+  // The declared type of input i (dims may be symbolic).
+  const TensorType& input_type(size_t i) const { return graph_.values[graph_.inputs[i]].type; }
+  // The concrete shape of input i with symbolic/unknown dims replaced by `fill`.
+  Shape DefaultInputShape(size_t i, int64_t fill = 1) const;
+  int threads() const;
+  // The plan for these input shapes (built on first use).
+  StatusOr<const Plan*> PlanFor(const std::vector<Shape>& input_shapes) const;
+
+ private:
+  Session(Graph graph, const SessionOptions& options);
+  Status CheckInputs(const std::vector<Tensor>& inputs) const;
+
+  Graph graph_;
+  SessionOptions options_;
+  std::unique_ptr<ThreadPool> pool_;
+  std::vector<std::string> input_names_, output_names_;
+  mutable std::mutex plans_mutex_;
+  mutable std::map<std::vector<Shape>, std::unique_ptr<Plan>> plans_;
+};
+
+}  // namespace finch

@@ -1,0 +1,238 @@
+#include "tests/util/test_util.h"
+
+#include <dirent.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+
+#include "graph/onnx/tensor_proto.h"
+
+namespace finch::testing {
+namespace {
+bool IsDir(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+}  // namespace
+
+std::string SharedDir() {
+  const char* env = std::getenv("FINCH_SHARED_DIR");
+  std::string dir = env ? env : std::string(FINCH_SOURCE_DIR) + "/../shared";
+  return IsDir(dir + "/models") ? dir : "";
+}
+
+std::string OnnxTestDataDir() {
+  const std::string dir = "/usr/share/libonnx-testdata/data";
+  return IsDir(dir) ? dir : "";
+}
+
+static std::vector<std::string> List(const std::string& dir, bool dirs, const std::string& suffix) {
+  std::vector<std::string> out;
+  DIR* d = opendir(dir.c_str());
+  if (!d) return out;
+  while (dirent* e = readdir(d)) {
+    std::string name = e->d_name;
+    if (name == "." || name == "..") continue;
+    const bool is_dir = IsDir(dir + "/" + name);
+    if (dirs != is_dir) continue;
+    if (!suffix.empty() &&
+        (name.size() < suffix.size() ||
+         name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)) {
+      continue;
+    }
+    out.push_back(name);
+  }
+  closedir(d);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<std::string> ListDirs(const std::string& dir) { return List(dir, true, ""); }
+std::vector<std::string> ListFiles(const std::string& dir, const std::string& suffix) {
+  return List(dir, false, suffix);
+}
+
+bool AllClose(const Tensor& got, const Tensor& want, double rtol, double atol, std::string* why) {
+  if (got.dtype() != want.dtype()) {
+    *why = StrCat("dtype ", DataTypeName(got.dtype()), " vs expected ", DataTypeName(want.dtype()));
+    return false;
+  }
+  if (got.shape() != want.shape()) {
+    *why = StrCat("shape ", ShapeToString(got.shape()), " vs expected ",
+                  ShapeToString(want.shape()));
+    return false;
+  }
+  const bool is_float = got.dtype() == DataType::kFloat32 || got.dtype() == DataType::kFloat64;
+  int64_t bad = 0, worst = -1;
+  double worst_excess = 0;
+  for (int64_t i = 0; i < got.num_elements(); ++i) {
+    const double g = ElementAsDouble(got, i), w = ElementAsDouble(want, i);
+    bool ok;
+    if (is_float) {
+      if (std::isnan(w) || std::isnan(g)) {
+        ok = std::isnan(w) && std::isnan(g);
+      } else if (std::isinf(w) || std::isinf(g)) {
+        ok = g == w;
+      } else {
+        ok = std::fabs(g - w) <= atol + rtol * std::fabs(w);
+      }
+    } else {
+      ok = ElementAsInt64(got, i) == ElementAsInt64(want, i);
+    }
+    if (!ok) {
+      ++bad;
+      const double excess = std::isfinite(g - w) ? std::fabs(g - w) : 1e300;
+      if (worst < 0 || excess > worst_excess) {
+        worst = i;
+        worst_excess = excess;
+      }
+    }
+  }
+  if (bad == 0) return true;
+  *why = StrCat(bad, " of ", got.num_elements(), " elements differ; worst at flat index ", worst,
+                ": got ", ElementAsDouble(got, worst), ", expected ", ElementAsDouble(want, worst));
+  return false;
+}
+
+double MaxAbsDiff(const Tensor& got, const Tensor& want) {
+  double m = 0;
+  for (int64_t i = 0; i < got.num_elements() && i < want.num_elements(); ++i) {
+    m = std::max(m, std::fabs(ElementAsDouble(got, i) - ElementAsDouble(want, i)));
+  }
+  return m;
+}
+
+double MaxAbs(const Tensor& t) {
+  double m = 0;
+  for (int64_t i = 0; i < t.num_elements(); ++i) m = std::max(m, std::fabs(ElementAsDouble(t, i)));
+  return m;
+}
+
+FolderResult RunOnnxTestFolder(const std::string& dir, double rtol, double atol) {
+  auto session = Session::Load(dir + "/model.onnx", SessionOptions{1});
+  if (!session.ok()) {
+    return {session.status().code() == StatusCode::kUnimplemented ? FolderOutcome::kUnsupported
+                                                                    : FolderOutcome::kFail,
+            session.status().ToString()};
+  }
+  const auto sets = ListDirs(dir);
+  int ran = 0;
+  for (const std::string& set : sets) {
+    if (set.rfind("test_data_set_", 0) != 0) continue;
+    const std::string set_dir = dir + "/" + set;
+    std::vector<Tensor> inputs, expected;
+    for (size_t i = 0;; ++i) {
+      const std::string path = StrCat(set_dir, "/input_", i, ".pb");
+      struct stat st;
+      if (stat(path.c_str(), &st) != 0) break;
+      auto t = ReadTensorFile(path);
+      if (!t.ok()) {
+        return {t.status().code() == StatusCode::kUnimplemented ? FolderOutcome::kUnsupported
+                                                                : FolderOutcome::kFail,
+                t.status().ToString()};
+      }
+      inputs.push_back(std::move(t).value());
+    }
+    for (size_t i = 0;; ++i) {
+      const std::string path = StrCat(set_dir, "/output_", i, ".pb");
+      struct stat st;
+      if (stat(path.c_str(), &st) != 0) break;
+      auto t = ReadTensorFile(path);
+      if (!t.ok()) {
+        return {t.status().code() == StatusCode::kUnimplemented ? FolderOutcome::kUnsupported
+                                                                : FolderOutcome::kFail,
+                t.status().ToString()};
+      }
+      expected.push_back(std::move(t).value());
+    }
+    // Inputs fed by position in the graph's input list (initializers excluded).
+    auto outputs = (*session)->Run(inputs);
+    if (!outputs.ok()) {
+      return {outputs.status().code() == StatusCode::kUnimplemented ? FolderOutcome::kUnsupported
+                                                                    : FolderOutcome::kFail,
+              StrCat(set, ": ", outputs.status().ToString())};
+    }
+    if (outputs->size() != expected.size()) {
+      return {FolderOutcome::kFail,
+              StrCat(set, ": ", outputs->size(), " outputs, expected ", expected.size())};
+    }
+    for (size_t i = 0; i < expected.size(); ++i) {
+      std::string why;
+      if (!AllClose((*outputs)[i], expected[i], rtol, atol, &why)) {
+        return {FolderOutcome::kFail, StrCat(set, " output ", i, ": ", why)};
+      }
+    }
+    ++ran;
+  }
+  if (ran == 0) return {FolderOutcome::kFail, "no test_data_set_* folder"};
+  return {FolderOutcome::kPass, ""};
+}
+
+Graph SingleNodeGraph(const std::string& op_type, const std::vector<Shape>& input_shapes,
+                      int num_outputs, std::map<std::string, Attribute> attributes, int64_t opset,
+                      DataType dtype) {
+  Graph g;
+  g.opset_imports[""] = opset;
+  Node node;
+  node.name = "n";
+  node.op_type = op_type;
+  node.attributes = std::move(attributes);
+  for (size_t i = 0; i < input_shapes.size(); ++i) {
+    ValueId v = g.AddValue(StrCat("x", i), TensorType::Static(dtype, input_shapes[i]));
+    g.inputs.push_back(v);
+    node.inputs.push_back(v);
+  }
+  for (int i = 0; i < num_outputs; ++i) {
+    ValueId v = g.AddValue(StrCat("y", i));
+    g.outputs.push_back(v);
+    node.outputs.push_back(v);
+  }
+  g.nodes.push_back(std::move(node));
+  return g;
+}
+
+Attribute IntAttr(int64_t v) {
+  Attribute a;
+  a.kind = Attribute::Kind::kInt;
+  a.i = v;
+  return a;
+}
+Attribute FloatAttr(float v) {
+  Attribute a;
+  a.kind = Attribute::Kind::kFloat;
+  a.f = v;
+  return a;
+}
+Attribute IntsAttr(std::vector<int64_t> v) {
+  Attribute a;
+  a.kind = Attribute::Kind::kInts;
+  a.ints = std::move(v);
+  return a;
+}
+Attribute StringAttr(std::string v) {
+  Attribute a;
+  a.kind = Attribute::Kind::kString;
+  a.s = std::move(v);
+  return a;
+}
+
+std::vector<Tensor> RunGraph(const Graph& graph, const std::vector<Tensor>& inputs) {
+  auto session = Session::Create(graph, SessionOptions{1});
+  EXPECT_TRUE(session.ok()) << session.status().ToString();
+  if (!session.ok()) return {};
+  auto out = (*session)->Run(inputs);
+  EXPECT_TRUE(out.ok()) << out.status().ToString();
+  if (!out.ok()) return {};
+  return std::move(out).value();
+}
+
+std::vector<float> ToFloats(const Tensor& t) {
+  std::vector<float> v(t.num_elements());
+  for (int64_t i = 0; i < t.num_elements(); ++i) v[i] = static_cast<float>(ElementAsDouble(t, i));
+  return v;
+}
+
+}  // namespace finch::testing

@@ -1,0 +1,12 @@
+// The finch CLI's subcommands, one file each.
+#pragma once
+
+#include "graph/status.h"
+#include "tools/cli_util.h"
+
+namespace finch::cli {
+
+Status RunCommand(Args& args);
+Status ZooCommand(Args& args);
+
+}  // namespace finch::cli

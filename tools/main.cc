@@ -1,0 +1,46 @@
+// finch: the command-line front end. Each subcommand lives in its own file; this one dispatches
+// and turns a Status into a message and an exit code.
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "tools/commands.h"
+
+namespace {
+
+const char kUsage[] =
+    "usage: finch COMMAND [options]\n"
+    "\n"
+    "commands:\n"
+    "  run MODEL [--input FILE.pb ...] [--output-dir DIR] [--threads N] [--iters N]\n"
+    "            [--labels FILE]\n"
+    "      run an ONNX model; without --input, a deterministic random input of batch 1.\n"
+    "      Prints output shapes, the top-5 of 2-D outputs and the latency.\n"
+    "  zoo mobilenetv2 [--width W] [--resolution R] [--seed S] -o FILE.onnx\n"
+    "      write a MobileNetV2 (the paper's layer table, seeded random weights).\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") ||
+      !std::strcmp(argv[1], "help")) {
+    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  const std::string command = argv[1];
+  finch::cli::Args args(argc, argv, 2);
+  finch::Status status;
+  if (command == "run") {
+    status = finch::cli::RunCommand(args);
+  } else if (command == "zoo") {
+    status = finch::cli::ZooCommand(args);
+  } else {
+    std::fprintf(stderr, "finch: unknown command \"%s\"\n\n%s", command.c_str(), kUsage);
+    return 2;
+  }
+  if (!status.ok()) {
+    std::fprintf(stderr, "finch %s: %s\n", command.c_str(), status.ToString().c_str());
+    return 1;
+  }
+  return 0;
+}
