@@ -1,7 +1,79 @@
-#include "runtime/kernel_registry.h"
+// The elementwise family's kernels: reference kernels for every op and element type the schemas
+// accept (graph/ops/elementwise.cc); the AVX2 kernels join ahead of them in the kernels issue.
+#include <cctype>
+
+#include "runtime/ops/elementwise_util.h"
 
 namespace finch {
 
-void RegisterElementwiseKernels(KernelRegistry& r) {}
+std::string ShortTypeName(DataType t) {
+  switch (t) {
+    case DataType::kFloat32:
+      return "f32";
+    case DataType::kFloat64:
+      return "f64";
+    case DataType::kFloat16:
+      return "f16";
+    case DataType::kInt8:
+      return "i8";
+    case DataType::kInt16:
+      return "i16";
+    case DataType::kInt32:
+      return "i32";
+    case DataType::kInt64:
+      return "i64";
+    case DataType::kUint8:
+      return "u8";
+    case DataType::kUint16:
+      return "u16";
+    case DataType::kUint32:
+      return "u32";
+    case DataType::kUint64:
+      return "u64";
+    case DataType::kBool:
+      return "bool";
+    default:
+      return DataTypeName(t);
+  }
+}
+
+std::string LowerName(const std::string& op_type) {
+  std::string s = op_type;
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string RefKernelName(const std::string& op_type, DataType t) {
+  return StrCat(LowerName(op_type), "_", ShortTypeName(t), "_ref");
+}
+
+StatusOr<kernels::BroadcastSpace> MakeSpace(const Node& node, const std::vector<Shape>& shapes,
+                                            const Shape& out) {
+  kernels::BroadcastSpace space;
+  if (!kernels::MakeBroadcastSpace(shapes, out, &space)) {
+    std::string in;
+    for (const Shape& s : shapes) in += StrCat(in.empty() ? "" : " ", ShapeToString(s));
+    return Internal(node.Describe(), ": input shapes ", in, " do not broadcast to the output ",
+                    ShapeToString(out));
+  }
+  return space;
+}
+
+void ParallelElements(ThreadPool* pool, int64_t n,
+                      const std::function<void(int64_t, int64_t)>& fn) {
+  // Below this many elements a split costs more in wake-ups than it saves.
+  constexpr int64_t kMinParallelElements = 1 << 15;
+  if (pool == nullptr || pool->threads() < 2 || n < kMinParallelElements) {
+    fn(0, n);
+    return;
+  }
+  pool->ParallelFor(n, fn);
+}
+
+void RegisterElementwiseKernels(KernelRegistry& r) {
+  RegisterElementwiseUnaryKernels(r);
+  RegisterElementwiseBinaryKernels(r);
+  RegisterElementwiseCastKernels(r);
+}
 
 }  // namespace finch

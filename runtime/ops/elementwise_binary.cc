@@ -1,0 +1,293 @@
+// Kernels of the broadcasting elementwise ops: binary arithmetic, PRelu, Pow, the variadic
+// Min/Max/Sum/Mean, comparisons and logic, and Where.
+#include <cstring>
+
+#include "graph/ops/elementwise.h"
+#include "kernels/elementwise/binary_ref.h"
+#include "runtime/ops/elementwise_util.h"
+
+namespace finch {
+namespace {
+
+using kernels::BinaryOp;
+using kernels::CompareOp;
+
+// Add, Sub, Mul, Div, Mod (and PRelu, whose second operand is the slope).
+class BinaryKernel final : public OpKernel {
+ public:
+  BinaryKernel(const KernelBuildContext& ctx, BinaryOp op)
+      : node_(ctx.node),
+        opset_(ctx.opset),
+        op_(op),
+        name_(RefKernelName(ctx.node.op_type, ctx.inputs[0].dtype)) {}
+  std::string name() const override { return name_; }
+
+  Status Run(KernelContext& ctx) const override {
+    const Tensor& a = ctx.input(0);
+    const Tensor& b = ctx.input(1);
+    Tensor& y = ctx.output(0);
+    Shape a_shape = a.shape(), b_shape = b.shape();
+    if (op_ == BinaryOp::kPRelu) {
+      FINCH_ASSIGN_OR_RETURN(b_shape, ResolvePReluSlope(node_, opset_, a.shape(), b.shape()));
+    } else {
+      FINCH_ASSIGN_OR_RETURN(BinaryShapes s,
+                             ResolveBinaryShapes(node_, opset_, a.shape(), b.shape()));
+      a_shape = s.a;
+      b_shape = s.b;
+    }
+    FINCH_ASSIGN_OR_RETURN(kernels::BroadcastSpace space,
+                           MakeSpace(node_, {a_shape, b_shape}, y.shape()));
+    VisitNumeric(a.dtype(), [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      ParallelElements(ctx.pool, space.num_elements, [&](int64_t begin, int64_t end) {
+        kernels::binary_ref<T>(op_, space, a.data<T>(), b.data<T>(), y.mutable_data<T>(), begin,
+                               end);
+      });
+    });
+    return Status::Ok();
+  }
+
+ private:
+  Node node_;
+  int64_t opset_;
+  BinaryOp op_;
+  std::string name_;
+};
+
+KernelFactory BinaryFactory(BinaryOp op) {
+  return [op](const KernelBuildContext& ctx) -> StatusOr<std::unique_ptr<OpKernel>> {
+    BinaryOp chosen = op;
+    if (op == BinaryOp::kMod) {
+      FINCH_ASSIGN_OR_RETURN(bool fmod, ParseFmod(ctx.node));
+      if (fmod) chosen = BinaryOp::kFmod;
+    }
+    return std::unique_ptr<OpKernel>(new BinaryKernel(ctx, chosen));
+  };
+}
+
+// Min, Max, Sum, Mean: y = x0 op x1 op x2 ..., left to right (so Sum adds in input order), each
+// step broadcasting the next input against y; Mean divides the sum by the input count.
+class VariadicKernel final : public OpKernel {
+ public:
+  VariadicKernel(const KernelBuildContext& ctx, BinaryOp op, bool mean)
+      : node_(ctx.node),
+        op_(op),
+        mean_(mean),
+        name_(RefKernelName(ctx.node.op_type, ctx.inputs[0].dtype)) {}
+  std::string name() const override { return name_; }
+
+  Status Run(KernelContext& ctx) const override {
+    Tensor& y = ctx.output(0);
+    const size_t n = ctx.inputs.size();
+    Status status;
+    VisitNumeric(y.dtype(), [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      T* out = y.mutable_data<T>();
+      auto apply = [&](const Tensor& a, const T* a_data, const Shape& b_shape, const T* b_data) {
+        auto space = MakeSpace(node_, {a.shape(), b_shape}, y.shape());
+        if (!space.ok()) return space.status();
+        ParallelElements(ctx.pool, space->num_elements, [&](int64_t begin, int64_t end) {
+          kernels::binary_ref<T>(op_, *space, a_data, b_data, out, begin, end);
+        });
+        return Status::Ok();
+      };
+      const Tensor& x0 = ctx.input(0);
+      if (n == 1) {
+        if (x0.shape() != y.shape()) {
+          status = Internal(node_.Describe(), ": output shape differs from the input's");
+          return;
+        }
+        std::memcpy(out, x0.data<T>(), y.byte_size());
+      } else {
+        status = apply(x0, x0.data<T>(), ctx.input(1).shape(), ctx.input(1).data<T>());
+        for (size_t i = 2; i < n && status.ok(); ++i) {
+          status = apply(y, out, ctx.input(i).shape(), ctx.input(i).data<T>());
+        }
+      }
+      if (status.ok() && mean_) {
+        const T count = static_cast<T>(n);
+        auto space = MakeSpace(node_, {y.shape(), Shape{}}, y.shape());
+        if (!space.ok()) {
+          status = space.status();
+          return;
+        }
+        kernels::binary_ref<T>(BinaryOp::kDiv, *space, out, &count, out, 0, space->num_elements);
+      }
+    });
+    return status;
+  }
+
+ private:
+  Node node_;
+  BinaryOp op_;
+  bool mean_;
+  std::string name_;
+};
+
+// Comparisons (numeric or bool in, bool out) and And, Or, Xor.
+class CompareKernel final : public OpKernel {
+ public:
+  CompareKernel(const KernelBuildContext& ctx, CompareOp op)
+      : node_(ctx.node),
+        opset_(ctx.opset),
+        op_(op),
+        name_(RefKernelName(ctx.node.op_type, ctx.inputs[0].dtype)) {}
+  std::string name() const override { return name_; }
+
+  Status Run(KernelContext& ctx) const override {
+    const Tensor& a = ctx.input(0);
+    const Tensor& b = ctx.input(1);
+    Tensor& y = ctx.output(0);
+    FINCH_ASSIGN_OR_RETURN(BinaryShapes s,
+                           ResolveBinaryShapes(node_, opset_, a.shape(), b.shape()));
+    FINCH_ASSIGN_OR_RETURN(kernels::BroadcastSpace space, MakeSpace(node_, {s.a, s.b}, y.shape()));
+    VisitNumericOrBool(a.dtype(), [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      ParallelElements(ctx.pool, space.num_elements, [&](int64_t begin, int64_t end) {
+        kernels::compare_ref<T>(op_, space, a.data<T>(), b.data<T>(), y.mutable_data<bool>(), begin,
+                                end);
+      });
+    });
+    return Status::Ok();
+  }
+
+ private:
+  Node node_;
+  int64_t opset_;
+  CompareOp op_;
+  std::string name_;
+};
+
+// Pow: the exponent, of any numeric type, is converted to double first (a scratch tensor of the
+// run), then pow_ref computes in double and rounds once to the base's type.
+class PowKernel final : public OpKernel {
+ public:
+  explicit PowKernel(const KernelBuildContext& ctx)
+      : node_(ctx.node), opset_(ctx.opset), name_(RefKernelName("Pow", ctx.inputs[0].dtype)) {}
+  std::string name() const override { return name_; }
+
+  Status Run(KernelContext& ctx) const override {
+    const Tensor& x = ctx.input(0);
+    const Tensor& e = ctx.input(1);
+    Tensor& y = ctx.output(0);
+    FINCH_ASSIGN_OR_RETURN(BinaryShapes s,
+                           ResolveBinaryShapes(node_, opset_, x.shape(), e.shape()));
+    FINCH_ASSIGN_OR_RETURN(kernels::BroadcastSpace space, MakeSpace(node_, {s.a, s.b}, y.shape()));
+    kernels::ElemType from;
+    if (!ToElemType(e.dtype(), &from)) {
+      return Unimplemented(node_.Describe(), ": exponent type ", DataTypeName(e.dtype()));
+    }
+    FINCH_ASSIGN_OR_RETURN(Tensor e64, Tensor::Allocate(DataType::kFloat64, e.shape()));
+    kernels::cast_ref(from, e.raw_data(), kernels::ElemType::kF64, e64.mutable_raw_data(),
+                      e.num_elements());
+    auto run = [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      ParallelElements(ctx.pool, space.num_elements, [&](int64_t begin, int64_t end) {
+        kernels::pow_ref<T>(space, x.data<T>(), e64.data<double>(), y.mutable_data<T>(), begin,
+                            end);
+      });
+    };
+    switch (x.dtype()) {
+      case DataType::kFloat32:
+        run(TypeTag<float>{});
+        break;
+      case DataType::kFloat64:
+        run(TypeTag<double>{});
+        break;
+      case DataType::kInt32:
+        run(TypeTag<int32_t>{});
+        break;
+      case DataType::kInt64:
+        run(TypeTag<int64_t>{});
+        break;
+      default:
+        return Unimplemented(node_.Describe(), ": base type ", DataTypeName(x.dtype()));
+    }
+    return Status::Ok();
+  }
+
+ private:
+  Node node_;
+  int64_t opset_;
+  std::string name_;
+};
+
+// Where: selects whole elements, so one kernel per element width serves every type.
+class WhereKernel final : public OpKernel {
+ public:
+  explicit WhereKernel(const KernelBuildContext& ctx)
+      : node_(ctx.node), name_(RefKernelName("Where", ctx.inputs[1].dtype)) {}
+  std::string name() const override { return name_; }
+
+  Status Run(KernelContext& ctx) const override {
+    const Tensor& c = ctx.input(0);
+    const Tensor& x = ctx.input(1);
+    const Tensor& y = ctx.input(2);
+    Tensor& out = ctx.output(0);
+    FINCH_ASSIGN_OR_RETURN(kernels::BroadcastSpace space,
+                           MakeSpace(node_, {c.shape(), x.shape(), y.shape()}, out.shape()));
+    auto run = [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      ParallelElements(ctx.pool, space.num_elements, [&](int64_t begin, int64_t end) {
+        kernels::where_ref<T>(space, c.data<bool>(), static_cast<const T*>(x.raw_data()),
+                              static_cast<const T*>(y.raw_data()),
+                              static_cast<T*>(out.mutable_raw_data()), begin, end);
+      });
+    };
+    switch (DataTypeSize(x.dtype())) {
+      case 1:
+        run(TypeTag<uint8_t>{});
+        break;
+      case 2:
+        run(TypeTag<uint16_t>{});
+        break;
+      case 4:
+        run(TypeTag<uint32_t>{});
+        break;
+      case 8:
+        run(TypeTag<uint64_t>{});
+        break;
+      default:
+        return Unimplemented(node_.Describe(), ": element type ", DataTypeName(x.dtype()));
+    }
+    return Status::Ok();
+  }
+
+ private:
+  Node node_;
+  std::string name_;
+};
+
+template <typename K, typename... Args>
+KernelFactory Factory(Args... args) {
+  return [args...](const KernelBuildContext& ctx) -> StatusOr<std::unique_ptr<OpKernel>> {
+    return std::unique_ptr<OpKernel>(new K(ctx, args...));
+  };
+}
+
+}  // namespace
+
+void RegisterElementwiseBinaryKernels(KernelRegistry& r) {
+  r.Register("", "Add", BinaryFactory(BinaryOp::kAdd));
+  r.Register("", "Sub", BinaryFactory(BinaryOp::kSub));
+  r.Register("", "Mul", BinaryFactory(BinaryOp::kMul));
+  r.Register("", "Div", BinaryFactory(BinaryOp::kDiv));
+  r.Register("", "Mod", BinaryFactory(BinaryOp::kMod));
+  r.Register("", "PRelu", BinaryFactory(BinaryOp::kPRelu));
+  r.Register("", "Pow", Factory<PowKernel>());
+  r.Register("", "Min", Factory<VariadicKernel>(BinaryOp::kMin, false));
+  r.Register("", "Max", Factory<VariadicKernel>(BinaryOp::kMax, false));
+  r.Register("", "Sum", Factory<VariadicKernel>(BinaryOp::kAdd, false));
+  r.Register("", "Mean", Factory<VariadicKernel>(BinaryOp::kAdd, true));
+  r.Register("", "Equal", Factory<CompareKernel>(CompareOp::kEqual));
+  r.Register("", "Less", Factory<CompareKernel>(CompareOp::kLess));
+  r.Register("", "Greater", Factory<CompareKernel>(CompareOp::kGreater));
+  r.Register("", "LessOrEqual", Factory<CompareKernel>(CompareOp::kLessOrEqual));
+  r.Register("", "GreaterOrEqual", Factory<CompareKernel>(CompareOp::kGreaterOrEqual));
+  r.Register("", "And", Factory<CompareKernel>(CompareOp::kAnd));
+  r.Register("", "Or", Factory<CompareKernel>(CompareOp::kOr));
+  r.Register("", "Xor", Factory<CompareKernel>(CompareOp::kXor));
+  r.Register("", "Where", Factory<WhereKernel>());
+}
+
+}  // namespace finch
