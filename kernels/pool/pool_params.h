@@ -1,0 +1,42 @@
+// Geometry shared by the reference pooling kernels: NCHW-style layout [batch·channels, spatial…]
+// with 1 to 3 spatial dims, each pooled independently per (n, c) plane.
+#pragma once
+
+#include <cstdint>
+
+namespace finch::kernels {
+
+inline constexpr int kMaxPoolSpatial = 3;
+
+// Spatial dims beyond `spatial` are ignored; the kernels treat them as size 1 with no padding.
+struct PoolParams {
+  int64_t planes = 1;  // batch · channels
+  int spatial = 2;
+  int64_t in[kMaxPoolSpatial] = {1, 1, 1};
+  int64_t out[kMaxPoolSpatial] = {1, 1, 1};
+  int64_t kernel[kMaxPoolSpatial] = {1, 1, 1};
+  int64_t stride[kMaxPoolSpatial] = {1, 1, 1};
+  int64_t dilation[kMaxPoolSpatial] = {1, 1, 1};
+  int64_t pad_begin[kMaxPoolSpatial] = {0, 0, 0};
+  int64_t pad_end[kMaxPoolSpatial] = {0, 0, 0};
+};
+
+// PoolParams with every dim filled to 3: unused trailing dims become size 1, stride 1, no pads.
+// Lets each kernel run one triple loop for 1-D, 2-D and 3-D pooling.
+inline PoolParams Expand3(const PoolParams& p) {
+  PoolParams q;
+  q.planes = p.planes;
+  q.spatial = kMaxPoolSpatial;
+  for (int i = 0; i < p.spatial && i < kMaxPoolSpatial; ++i) {
+    q.in[i] = p.in[i];
+    q.out[i] = p.out[i];
+    q.kernel[i] = p.kernel[i];
+    q.stride[i] = p.stride[i];
+    q.dilation[i] = p.dilation[i];
+    q.pad_begin[i] = p.pad_begin[i];
+    q.pad_end[i] = p.pad_end[i];
+  }
+  return q;
+}
+
+}  // namespace finch::kernels
