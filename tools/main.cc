@@ -16,7 +16,8 @@ const char kUsage[] =
     "            [--labels FILE]\n"
     "      run an ONNX model; without --input, a deterministic random input of batch 1.\n"
     "      Prints output shapes, the top-5 of 2-D outputs and the latency.\n"
-    "  zoo mobilenetv2 [--width W] [--resolution R] [--seed S] -o FILE.onnx\n"
+    "  zoo mobilenetv2 [--width W] [--resolution R] [--classes K] [--seed S] [--opset N]\n"
+    "                  -o FILE.onnx\n"
     "      write a MobileNetV2 (the paper's layer table, seeded random weights).\n";
 
 }  // namespace
