@@ -117,5 +117,7 @@ class [[nodiscard]] StatusOr {
   lhs = std::move(tmp).value()
 
 // FINCH_ASSIGN_OR_RETURN(auto x, MaybeX()); returns the error if MaybeX() failed.
+// It expands to several statements (it declares `x` in the enclosing scope), so under an `if`
+// or a loop it needs braces.
 #define FINCH_ASSIGN_OR_RETURN(lhs, expr) \
   FINCH_ASSIGN_OR_RETURN_IMPL_(FINCH_CONCAT_(finch_statusor_, __LINE__), lhs, expr)

@@ -83,6 +83,38 @@ StatusOr<Tensor> Tensor::Clone() const {
 }
 
 namespace {
+
+// IEEE half and bfloat16 bit patterns to float (exact: every such value is a float).
+float HalfToFloat(uint16_t h) {
+  const uint32_t sign = (h & 0x8000u) << 16, exp = (h >> 10) & 0x1f, mant = h & 0x3ffu;
+  uint32_t bits;
+  if (exp == 0x1f) {
+    bits = sign | 0x7f800000u | (mant << 13);  // inf / NaN
+  } else if (exp != 0) {
+    bits = sign | ((exp + 112) << 23) | (mant << 13);
+  } else if (mant == 0) {
+    bits = sign;
+  } else {  // subnormal: normalise
+    int e = -1;
+    uint32_t m = mant;
+    do {
+      ++e;
+      m <<= 1;
+    } while ((m & 0x400u) == 0);
+    bits = sign | ((112 - e) << 23) | ((m & 0x3ffu) << 13);
+  }
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+float Bfloat16ToFloat(uint16_t b) {
+  const uint32_t bits = static_cast<uint32_t>(b) << 16;
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
 template <typename R>
 R ElementAs(const Tensor& t, int64_t i) {
   switch (t.dtype()) {
@@ -97,6 +129,8 @@ R ElementAs(const Tensor& t, int64_t i) {
     case DataType::kUint32: return static_cast<R>(t.data<uint32_t>()[i]);
     case DataType::kUint64: return static_cast<R>(t.data<uint64_t>()[i]);
     case DataType::kBool: return static_cast<R>(t.data<bool>()[i]);
+    case DataType::kFloat16: return static_cast<R>(HalfToFloat(t.data<uint16_t>()[i]));
+    case DataType::kBfloat16: return static_cast<R>(Bfloat16ToFloat(t.data<uint16_t>()[i]));
     default: return R{};
   }
 }

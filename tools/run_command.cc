@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <numeric>
 
 #include "graph/onnx/tensor_proto.h"
@@ -114,10 +115,19 @@ Status RunCommand(Args& args) {
           WriteTensorFile(out, session->output_names()[i], StrCat(out_dir, "/output_", i, ".pb")));
     }
   }
-  std::printf("latency: first run %.2f ms; then %lld runs: median %.2f ms, min %.2f ms "
-              "(%d thread%s, reference kernels)\n",
+  std::printf("latency: first run %.2f ms (includes planning); then %lld runs: median %.2f ms, "
+              "min %.2f ms (%d thread%s)\n",
               first_ms, static_cast<long long>(iters), times[times.size() / 2], times.front(),
               session->threads(), session->threads() == 1 ? "" : "s");
+  std::vector<Shape> shapes;
+  for (const Tensor& t : inputs) shapes.push_back(t.shape());
+  FINCH_ASSIGN_OR_RETURN(const Plan* plan, session->PlanFor(shapes));
+  std::map<std::string, int> kernel_counts;
+  for (const PlanStep& step : plan->steps) ++kernel_counts[step.kernel->name()];
+  std::printf("kernels (%zu nodes run, %d folded at planning):", plan->steps.size(),
+              plan->folded_nodes);
+  for (const auto& [name, count] : kernel_counts) std::printf(" %s x%d", name.c_str(), count);
+  std::printf("\n");
   if (!out_dir.empty()) std::printf("wrote %zu output(s) to %s/\n", outputs.size(), out_dir.c_str());
   return Status::Ok();
 }

@@ -9,11 +9,11 @@ fails=0
 check() {  # check NAME EXPECTED_RC PATTERN -- command...
   local name=$1 want_rc=$2 pattern=$3
   shift 4
-  "$@" >"$tmp/out" 2>&1
+  "$@" >"$tmp/log" 2>&1
   local rc=$?
-  if [ "$rc" != "$want_rc" ] || ! grep -q -- "$pattern" "$tmp/out"; then
+  if [ "$rc" != "$want_rc" ] || ! grep -q -- "$pattern" "$tmp/log"; then
     echo "FAIL $name: rc=$rc (want $want_rc), output:"
-    sed 's/^/    /' "$tmp/out" | head -20
+    sed 's/^/    /' "$tmp/log" | head -20
     fails=$((fails + 1))
   else
     echo "ok   $name"
@@ -26,6 +26,15 @@ check "missing model file" 1 "no such file" -- "$finch" run "$tmp/nope.onnx"
 printf "this is not an onnx model" >"$tmp/garbage.onnx"
 check "corrupt model file" 1 "corrupt or truncated" -- "$finch" run "$tmp/garbage.onnx"
 check "unknown option" 1 "unknown option --bogus" -- "$finch" run "$tmp/nope.onnx" --bogus 3
+
+check "zoo unknown name" 1 "mobilenetv2" -- "$finch" zoo resnet999 -o "$tmp/x.onnx"
+check "zoo bad width" 1 "width" -- "$finch" zoo mobilenetv2 --width 0 -o "$tmp/x.onnx"
+check "zoo writes a model" 0 "wrote" -- "$finch" zoo mobilenetv2 --width 0.35 --resolution 64 -o "$tmp/small.onnx"
+check "run the zoo model" 0 "top-5" -- "$finch" run "$tmp/small.onnx" --iters 1 --output-dir "$tmp/outdir"
+check "outputs written" 0 "output_0.pb" -- ls "$tmp/outdir"
+check "input of the wrong shape" 1 "expects float32\[N,3,64,64\], got float32\[1,1000\]" -- "$finch" run "$tmp/small.onnx" --iters 1 --input "$tmp/outdir/output_0.pb"
+head -c 2000 "$tmp/small.onnx" >"$tmp/truncated.onnx"
+check "truncated model" 1 "corrupt or truncated" -- "$finch" run "$tmp/truncated.onnx"
 
 if [ "$fails" -ne 0 ]; then
   echo "$fails CLI check(s) failed"

@@ -65,7 +65,8 @@ bool AllClose(const Tensor& got, const Tensor& want, double rtol, double atol, s
                   ShapeToString(want.shape()));
     return false;
   }
-  const bool is_float = got.dtype() == DataType::kFloat32 || got.dtype() == DataType::kFloat64;
+  const bool is_float = got.dtype() == DataType::kFloat32 || got.dtype() == DataType::kFloat64 ||
+                        got.dtype() == DataType::kFloat16 || got.dtype() == DataType::kBfloat16;
   int64_t bad = 0, worst = -1;
   double worst_excess = 0;
   for (int64_t i = 0; i < got.num_elements(); ++i) {
