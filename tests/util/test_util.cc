@@ -112,12 +112,35 @@ double MaxAbs(const Tensor& t) {
   return m;
 }
 
+namespace {
+// Unimplemented means finch refused something valid it does not support; anything else fails.
+FolderResult FromError(const Status& status, const std::string& context = "") {
+  return {status.code() == StatusCode::kUnimplemented ? FolderOutcome::kUnsupported
+                                                      : FolderOutcome::kFail,
+          context + status.ToString()};
+}
+
+// Reads DIR/<prefix>_0.pb, _1.pb, ... until one is missing.
+bool ReadNumberedTensors(const std::string& dir, const std::string& prefix,
+                         std::vector<Tensor>* tensors, FolderResult* error) {
+  for (size_t i = 0;; ++i) {
+    const std::string path = StrCat(dir, "/", prefix, "_", i, ".pb");
+    struct stat st;
+    if (stat(path.c_str(), &st) != 0) return true;
+    auto t = ReadTensorFile(path);
+    if (!t.ok()) {
+      *error = FromError(t.status());
+      return false;
+    }
+    tensors->push_back(std::move(t).value());
+  }
+}
+}  // namespace
+
 FolderResult RunOnnxTestFolder(const std::string& dir, double rtol, double atol) {
   auto session = Session::Load(dir + "/model.onnx", SessionOptions{1});
   if (!session.ok()) {
-    return {session.status().code() == StatusCode::kUnimplemented ? FolderOutcome::kUnsupported
-                                                                    : FolderOutcome::kFail,
-            session.status().ToString()};
+    return FromError(session.status());
   }
   const auto sets = ListDirs(dir);
   int ran = 0;
@@ -125,36 +148,15 @@ FolderResult RunOnnxTestFolder(const std::string& dir, double rtol, double atol)
     if (set.rfind("test_data_set_", 0) != 0) continue;
     const std::string set_dir = dir + "/" + set;
     std::vector<Tensor> inputs, expected;
-    for (size_t i = 0;; ++i) {
-      const std::string path = StrCat(set_dir, "/input_", i, ".pb");
-      struct stat st;
-      if (stat(path.c_str(), &st) != 0) break;
-      auto t = ReadTensorFile(path);
-      if (!t.ok()) {
-        return {t.status().code() == StatusCode::kUnimplemented ? FolderOutcome::kUnsupported
-                                                                : FolderOutcome::kFail,
-                t.status().ToString()};
-      }
-      inputs.push_back(std::move(t).value());
-    }
-    for (size_t i = 0;; ++i) {
-      const std::string path = StrCat(set_dir, "/output_", i, ".pb");
-      struct stat st;
-      if (stat(path.c_str(), &st) != 0) break;
-      auto t = ReadTensorFile(path);
-      if (!t.ok()) {
-        return {t.status().code() == StatusCode::kUnimplemented ? FolderOutcome::kUnsupported
-                                                                : FolderOutcome::kFail,
-                t.status().ToString()};
-      }
-      expected.push_back(std::move(t).value());
+    FolderResult error;
+    if (!ReadNumberedTensors(set_dir, "input", &inputs, &error) ||
+        !ReadNumberedTensors(set_dir, "output", &expected, &error)) {
+      return error;
     }
     // Inputs fed by position in the graph's input list (initializers excluded).
     auto outputs = (*session)->Run(inputs);
     if (!outputs.ok()) {
-      return {outputs.status().code() == StatusCode::kUnimplemented ? FolderOutcome::kUnsupported
-                                                                    : FolderOutcome::kFail,
-              StrCat(set, ": ", outputs.status().ToString())};
+      return FromError(outputs.status(), set + ": ");
     }
     if (outputs->size() != expected.size()) {
       return {FolderOutcome::kFail,
