@@ -25,6 +25,9 @@ const KernelRegistry& GlobalKernels() {
     RegisterElementwiseKernels(*r);
     RegisterReduceKernels(*r);
     RegisterShapeKernels(*r);
+    RegisterMiscKernels(*r);
+    RegisterResizeKernels(*r);
+    RegisterConvTransposeKernels(*r);
     return r;
   }();
   return *registry;

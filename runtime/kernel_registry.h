@@ -31,5 +31,8 @@ void RegisterNormalizationKernels(KernelRegistry& r);
 void RegisterElementwiseKernels(KernelRegistry& r);
 void RegisterReduceKernels(KernelRegistry& r);
 void RegisterShapeKernels(KernelRegistry& r);
+void RegisterMiscKernels(KernelRegistry& r);
+void RegisterResizeKernels(KernelRegistry& r);
+void RegisterConvTransposeKernels(KernelRegistry& r);
 
 }  // namespace finch

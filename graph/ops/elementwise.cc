@@ -176,6 +176,27 @@ Status InferWhere(InferContext& ctx) {
   return SetBroadcastOutput(ctx, t, {0, 1, 2});
 }
 
+// IsInf, IsNaN: float in, bool out of the same shape.
+Status InferFloatClassify(InferContext& ctx) {
+  FINCH_RETURN_IF_ERROR(CheckType(ctx, 0, ElementTypes::kFloat));
+  if (ctx.node.op_type == "IsInf") FINCH_RETURN_IF_ERROR(ParseIsInf(ctx.node).status());
+  SetSameShapeOutput(ctx, DataType::kBool);
+  return Status::Ok();
+}
+
+// BitShift: two inputs of one unsigned type, broadcast.
+Status InferBitShift(InferContext& ctx) {
+  const DataType t = ctx.input(0).dtype;
+  if (t != DataType::kUint8 && t != DataType::kUint16 && t != DataType::kUint32 &&
+      t != DataType::kUint64) {
+    return ctx.Error("input 0 has type ", DataTypeName(t),
+                     "; BitShift is defined for uint8, uint16, uint32, uint64");
+  }
+  FINCH_RETURN_IF_ERROR(CheckSameType(ctx, 0, 1));
+  FINCH_RETURN_IF_ERROR(ParseBitShiftLeft(ctx.node).status());
+  return SetBroadcastOutput(ctx, t, {0, 1});
+}
+
 Status CheckCastTypes(const InferContext& ctx, DataType to) {
   FINCH_RETURN_IF_ERROR(CheckType(ctx, 0, ElementTypes::kCastable));
   if (!InElementTypes(to, ElementTypes::kCastable)) {
@@ -220,7 +241,14 @@ void RegisterElementwiseSchemas(OpSchemaRegistry& r) {
       {"Softsign", 1, ElementTypes::kFloat},   {"Round", 11, ElementTypes::kFloat},
       {"LeakyRelu", 1, ElementTypes::kFloat},  {"Elu", 1, ElementTypes::kFloat},
       {"Selu", 1, ElementTypes::kFloat},       {"HardSigmoid", 1, ElementTypes::kFloat},
-      {"HardSwish", 14, ElementTypes::kFloat},
+      {"HardSwish", 14, ElementTypes::kFloat}, {"Sin", 7, ElementTypes::kFloat},
+      {"Cos", 7, ElementTypes::kFloat},        {"Tan", 7, ElementTypes::kFloat},
+      {"Asin", 7, ElementTypes::kFloat},       {"Acos", 7, ElementTypes::kFloat},
+      {"Atan", 7, ElementTypes::kFloat},       {"Sinh", 9, ElementTypes::kFloat},
+      {"Cosh", 9, ElementTypes::kFloat},       {"Asinh", 9, ElementTypes::kFloat},
+      {"Acosh", 9, ElementTypes::kFloat},      {"Atanh", 9, ElementTypes::kFloat},
+      {"ThresholdedRelu", 10, ElementTypes::kFloat}, {"Shrink", 9, ElementTypes::kFloat},
+      {"Mish", 18, ElementTypes::kFloat},
   };
   for (const UnaryOp& op : kUnary) {
     r.Register(OpSchema{"", op.name, 1, 1, 1, 1, op.since, Unary(op.types)});
@@ -250,6 +278,9 @@ void RegisterElementwiseSchemas(OpSchemaRegistry& r) {
     r.Register(OpSchema{"", op, 2, 2, 1, 1, 1, Binary(ElementTypes::kBool, true)});
   }
 
+  r.Register(OpSchema{"", "IsInf", 1, 1, 1, 1, 10, InferFloatClassify});
+  r.Register(OpSchema{"", "IsNaN", 1, 1, 1, 1, 9, InferFloatClassify});
+  r.Register(OpSchema{"", "BitShift", 2, 2, 1, 1, 11, InferBitShift});
   r.Register(OpSchema{"", "Where", 3, 3, 1, 1, 9, InferWhere});
   r.Register(OpSchema{"", "Cast", 1, 1, 1, 1, 1, InferCast});
   r.Register(OpSchema{"", "CastLike", 2, 2, 1, 1, 15, InferCastLike});

@@ -46,7 +46,8 @@ StatusOr<BinaryShapes> ResolveBinaryShapes(const Node& node, int64_t opset, cons
 StatusOr<Shape> ResolvePReluSlope(const Node& node, int64_t opset, const Shape& x,
                                   const Shape& slope);
 
-// alpha, beta, gamma of LeakyRelu (alpha 0.01), Elu (alpha 1), Selu (alpha 1.67326…,
+// alpha, beta, gamma of ThresholdedRelu (alpha 1), Shrink (alpha = lambd 0.5, beta = bias 0),
+// LeakyRelu (alpha 0.01), Elu (alpha 1), Selu (alpha 1.67326…,
 // gamma 1.05070…; before opset 6 1.6732 and 1.0507), HardSigmoid (alpha 0.2, beta 0.5); zeros
 // for other ops. Errors name an attribute of the wrong type.
 struct ActivationParams {
@@ -63,6 +64,15 @@ StatusOr<ClipAttributes> ParseClipAttributes(const Node& node);
 // Cast's `to` (a TensorProto.DataType int; a type name such as "FLOAT" before opset 6).
 // An error when absent or not a type.
 StatusOr<DataType> ParseCastTo(const Node& node);
+
+// IsInf's detect_positive and detect_negative (default 1 each); an error unless 0 or 1.
+struct IsInfAttributes {
+  bool detect_positive = true, detect_negative = true;
+};
+StatusOr<IsInfAttributes> ParseIsInf(const Node& node);
+
+// BitShift's direction: true for "LEFT", false for "RIGHT"; an error otherwise (it is required).
+StatusOr<bool> ParseBitShiftLeft(const Node& node);
 
 // Mod's fmod: false (0, the default) or true (1); an error for other values.
 StatusOr<bool> ParseFmod(const Node& node);

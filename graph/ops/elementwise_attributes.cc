@@ -113,6 +113,11 @@ StatusOr<ActivationParams> ParseActivation(const Node& node, int64_t opset) {
   } else if (op == "HardSigmoid") {
     FINCH_ASSIGN_OR_RETURN(p.alpha, node.GetFloat("alpha", 0.2f));
     FINCH_ASSIGN_OR_RETURN(p.beta, node.GetFloat("beta", 0.5f));
+  } else if (op == "ThresholdedRelu") {
+    FINCH_ASSIGN_OR_RETURN(p.alpha, node.GetFloat("alpha", 1.0f));
+  } else if (op == "Shrink") {
+    FINCH_ASSIGN_OR_RETURN(p.alpha, node.GetFloat("lambd", 0.5f));
+    FINCH_ASSIGN_OR_RETURN(p.beta, node.GetFloat("bias", 0.0f));
   }
   return p;
 }
@@ -159,6 +164,27 @@ StatusOr<DataType> ParseCastTo(const Node& node) {
                            ", which is not a tensor element type (1 to 16)");
   }
   return static_cast<DataType>(v);
+}
+
+StatusOr<IsInfAttributes> ParseIsInf(const Node& node) {
+  IsInfAttributes a;
+  FINCH_ASSIGN_OR_RETURN(int64_t pos, node.GetInt("detect_positive", 1));
+  FINCH_ASSIGN_OR_RETURN(int64_t neg, node.GetInt("detect_negative", 1));
+  if ((pos != 0 && pos != 1) || (neg != 0 && neg != 1)) {
+    return InvalidArgument(node.Describe(), ": detect_positive is ", pos, " and detect_negative is ",
+                           neg, "; each must be 0 or 1");
+  }
+  a.detect_positive = pos == 1;
+  a.detect_negative = neg == 1;
+  return a;
+}
+
+StatusOr<bool> ParseBitShiftLeft(const Node& node) {
+  FINCH_ASSIGN_OR_RETURN(std::string direction, node.GetString("direction", ""));
+  if (direction == "LEFT") return true;
+  if (direction == "RIGHT") return false;
+  return InvalidArgument(node.Describe(), ": attribute direction is \"", direction,
+                         "\", expected \"LEFT\" or \"RIGHT\"");
 }
 
 StatusOr<bool> ParseFmod(const Node& node) {

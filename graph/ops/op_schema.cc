@@ -33,6 +33,9 @@ const OpSchemaRegistry& GlobalOpSchemas() {
     RegisterElementwiseSchemas(*r);
     RegisterReduceSchemas(*r);
     RegisterShapeSchemas(*r);
+    RegisterMiscSchemas(*r);
+    RegisterResizeSchemas(*r);
+    RegisterConvTransposeSchemas(*r);
     return r;
   }();
   return *registry;

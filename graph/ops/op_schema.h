@@ -90,5 +90,8 @@ void RegisterNormalizationSchemas(OpSchemaRegistry& r);
 void RegisterElementwiseSchemas(OpSchemaRegistry& r);
 void RegisterReduceSchemas(OpSchemaRegistry& r);
 void RegisterShapeSchemas(OpSchemaRegistry& r);
+void RegisterMiscSchemas(OpSchemaRegistry& r);
+void RegisterResizeSchemas(OpSchemaRegistry& r);
+void RegisterConvTransposeSchemas(OpSchemaRegistry& r);
 
 }  // namespace finch

@@ -81,6 +81,10 @@ void binary_ref(BinaryOp op, const BroadcastSpace& s, const T* a, const T* b, T*
       return Segments(s, a, b, y, begin, end, scalar::Fmod());
     case BinaryOp::kPRelu:
       return Segments(s, a, b, y, begin, end, scalar::PRelu());
+    case BinaryOp::kShiftLeft:
+      return Segments(s, a, b, y, begin, end, scalar::Shift<true>());
+    case BinaryOp::kShiftRight:
+      return Segments(s, a, b, y, begin, end, scalar::Shift<false>());
   }
 }
 

@@ -23,6 +23,8 @@ enum class BinaryOp {
   kMod,    // sign of the divisor (Python %); x mod 0 = 0
   kFmod,   // sign of the dividend (C fmod); x mod 0 = 0 for integers
   kPRelu,  // operand 1 is the slope: y = a < 0 ? a·slope : a
+  kShiftLeft,   // BitShift LEFT, integers only: a << b, 0 when b >= the bit width
+  kShiftRight,  // BitShift RIGHT, integers only: a >> b (logical), 0 when b >= the bit width
 };
 
 // y = op(a, b). Instantiated for float, double, int8..int64, uint8..uint64.

@@ -132,6 +132,28 @@ struct PRelu {
   }
 };
 
+// BitShift: a shifted by b bits, in the unsigned type (a logical shift). ONNX defines BitShift
+// for unsigned types only; a shift by the bit width or more (undefined in C) gives 0, and a
+// negative signed shift count also gives 0. Floats are never shifted (the schema rejects them);
+// they pass through unchanged so that every instantiation compiles.
+template <bool kLeft>
+struct Shift {
+  template <typename T>
+  T operator()(T a, T b) const {
+    if constexpr (kWraps<T>) {
+      using U = Unsigned<T>;
+      const U n = static_cast<U>(b);
+      if (n >= sizeof(T) * 8) return 0;
+      // Promote past int for narrow types so that << cannot overflow a signed int.
+      using W = std::conditional_t<(sizeof(T) < sizeof(unsigned)), unsigned, U>;
+      const W v = static_cast<W>(static_cast<U>(a));
+      return static_cast<T>(static_cast<U>(kLeft ? v << n : v >> n));
+    } else {
+      return a;
+    }
+  }
+};
+
 struct Equal {
   template <typename T>
   bool operator()(T a, T b) const {

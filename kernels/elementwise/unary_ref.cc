@@ -96,6 +96,51 @@ bool FloatUnary(UnaryOp op, const UnaryParams& p, const T* x, T* y, int64_t n) {
         return v * (t < 0 ? T(0) : t > 1 ? T(1) : t);
       });
       break;
+    case UnaryOp::kSin:
+      Map(x, y, n, [](T v) { return std::sin(v); });
+      break;
+    case UnaryOp::kCos:
+      Map(x, y, n, [](T v) { return std::cos(v); });
+      break;
+    case UnaryOp::kTan:
+      Map(x, y, n, [](T v) { return std::tan(v); });
+      break;
+    case UnaryOp::kAsin:
+      Map(x, y, n, [](T v) { return std::asin(v); });
+      break;
+    case UnaryOp::kAcos:
+      Map(x, y, n, [](T v) { return std::acos(v); });
+      break;
+    case UnaryOp::kAtan:
+      Map(x, y, n, [](T v) { return std::atan(v); });
+      break;
+    case UnaryOp::kSinh:
+      Map(x, y, n, [](T v) { return std::sinh(v); });
+      break;
+    case UnaryOp::kCosh:
+      Map(x, y, n, [](T v) { return std::cosh(v); });
+      break;
+    case UnaryOp::kAsinh:
+      Map(x, y, n, [](T v) { return std::asinh(v); });
+      break;
+    case UnaryOp::kAcosh:
+      Map(x, y, n, [](T v) { return std::acosh(v); });
+      break;
+    case UnaryOp::kAtanh:
+      Map(x, y, n, [](T v) { return std::atanh(v); });
+      break;
+    case UnaryOp::kThresholdedRelu:
+      Map(x, y, n, [&](T v) { return v > alpha ? v : T(0); });
+      break;
+    case UnaryOp::kShrink:
+      Map(x, y, n, [&](T v) { return v < -alpha ? v + beta : v > alpha ? v - beta : T(0); });
+      break;
+    case UnaryOp::kMish:
+      // softplus computed as in kSoftplus, without overflow for large x.
+      Map(x, y, n, [](T v) {
+        return v * std::tanh((v > 0 ? v : T(0)) + std::log1p(std::exp(-std::fabs(v))));
+      });
+      break;
   }
   return true;
 }
@@ -130,6 +175,23 @@ bool unary_ref(UnaryOp op, const UnaryParams& p, const T* x, T* y, int64_t n) {
     return IntUnary(op, x, y, n);
   }
 }
+
+template <typename T>
+void isinf_ref(const T* x, bool* y, int64_t n, bool detect_positive, bool detect_negative) {
+  for (int64_t i = 0; i < n; ++i) {
+    y[i] = std::isinf(x[i]) && (x[i] > 0 ? detect_positive : detect_negative);
+  }
+}
+
+template <typename T>
+void isnan_ref(const T* x, bool* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] = std::isnan(x[i]);
+}
+
+template void isinf_ref<float>(const float*, bool*, int64_t, bool, bool);
+template void isinf_ref<double>(const double*, bool*, int64_t, bool, bool);
+template void isnan_ref<float>(const float*, bool*, int64_t);
+template void isnan_ref<double>(const double*, bool*, int64_t);
 
 void not_ref(const bool* x, bool* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] = !x[i];

@@ -9,6 +9,10 @@
 //   Reciprocal 1 / x                         Softplus   ln(1 + e^x)
 //   Sign      −1, 0 or 1 (NaN stays NaN)     Softsign   x / (1 + |x|)
 //   Round     to nearest, ties to even (0.5 -> 0, 1.5 -> 2, −2.5 -> −2)
+//   Sin, Cos, Tan, Asin, Acos, Atan, Sinh, Cosh, Asinh, Acosh, Atanh: the <cmath> functions
+//   ThresholdedRelu  x > alpha ? x : 0
+//   Shrink    x < −lambd ? x + bias : x > lambd ? x − bias : 0   (lambd = alpha, bias = beta)
+//   Mish      x · tanh(softplus(x))
 // NaN propagates through every op (Relu(NaN) = NaN, like numpy.maximum).
 // e^x − 1 is computed with expm1, and Softplus as max(x, 0) + log1p(e^−|x|), which is the same
 // function without the overflow of e^x for large x.
@@ -43,6 +47,20 @@ enum class UnaryOp {
   kSelu,
   kHardSigmoid,
   kHardSwish,
+  kSin,
+  kCos,
+  kTan,
+  kAsin,
+  kAcos,
+  kAtan,
+  kSinh,
+  kCosh,
+  kAsinh,
+  kAcosh,
+  kAtanh,
+  kThresholdedRelu,
+  kShrink,
+  kMish,
 };
 
 struct UnaryParams {
@@ -54,6 +72,13 @@ struct UnaryParams {
 // Returns false (writing nothing) when `op` is not defined for T.
 template <typename T>
 bool unary_ref(UnaryOp op, const UnaryParams& p, const T* x, T* y, int64_t n);
+
+// y[i] = isinf(x[i]) restricted to +inf when detect_positive and −inf when detect_negative
+// (IsInf), or isnan(x[i]) (IsNaN). For float and double.
+template <typename T>
+void isinf_ref(const T* x, bool* y, int64_t n, bool detect_positive, bool detect_negative);
+template <typename T>
+void isnan_ref(const T* x, bool* y, int64_t n);
 
 // y[i] = !x[i].
 void not_ref(const bool* x, bool* y, int64_t n);

@@ -60,6 +60,9 @@ KernelFactory BinaryFactory(BinaryOp op) {
     if (op == BinaryOp::kMod) {
       FINCH_ASSIGN_OR_RETURN(bool fmod, ParseFmod(ctx.node));
       if (fmod) chosen = BinaryOp::kFmod;
+    } else if (op == BinaryOp::kShiftLeft) {
+      FINCH_ASSIGN_OR_RETURN(bool left, ParseBitShiftLeft(ctx.node));
+      if (!left) chosen = BinaryOp::kShiftRight;
     }
     return std::unique_ptr<OpKernel>(new BinaryKernel(ctx, chosen));
   };
@@ -274,6 +277,7 @@ void RegisterElementwiseBinaryKernels(KernelRegistry& r) {
   r.Register("", "Div", BinaryFactory(BinaryOp::kDiv));
   r.Register("", "Mod", BinaryFactory(BinaryOp::kMod));
   r.Register("", "PRelu", BinaryFactory(BinaryOp::kPRelu));
+  r.Register("", "BitShift", BinaryFactory(BinaryOp::kShiftLeft));  // direction read once
   r.Register("", "Pow", Factory<PowKernel>());
   r.Register("", "Min", Factory<VariadicKernel>(BinaryOp::kMin, false));
   r.Register("", "Max", Factory<VariadicKernel>(BinaryOp::kMax, false));

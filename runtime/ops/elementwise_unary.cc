@@ -108,6 +108,20 @@ StatusOr<std::unique_ptr<OpKernel>> MakeClip(const KernelBuildContext& ctx) {
       new ClipKernel(ctx.node, ctx.opset, RefKernelName("Clip", ctx.inputs[0].dtype), attrs));
 }
 
+StatusOr<std::unique_ptr<OpKernel>> MakeIsInf(const KernelBuildContext& b) {
+  FINCH_ASSIGN_OR_RETURN(IsInfAttributes a, ParseIsInf(b.node));
+  return MakeKernel(RefKernelName("IsInf", b.inputs[0].dtype), [a](KernelContext& ctx) {
+    const Tensor& x = ctx.input(0);
+    bool* y = ctx.output(0).mutable_data<bool>();
+    VisitFloat(x.dtype(), [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      kernels::isinf_ref<T>(x.data<T>(), y, x.num_elements(), a.detect_positive,
+                            a.detect_negative);
+    });
+    return Status::Ok();
+  });
+}
+
 }  // namespace
 
 void RegisterElementwiseUnaryKernels(KernelRegistry& r) {
@@ -136,6 +150,20 @@ void RegisterElementwiseUnaryKernels(KernelRegistry& r) {
       {"Selu", UnaryOp::kSelu},
       {"HardSigmoid", UnaryOp::kHardSigmoid},
       {"HardSwish", UnaryOp::kHardSwish},
+      {"Sin", UnaryOp::kSin},
+      {"Cos", UnaryOp::kCos},
+      {"Tan", UnaryOp::kTan},
+      {"Asin", UnaryOp::kAsin},
+      {"Acos", UnaryOp::kAcos},
+      {"Atan", UnaryOp::kAtan},
+      {"Sinh", UnaryOp::kSinh},
+      {"Cosh", UnaryOp::kCosh},
+      {"Asinh", UnaryOp::kAsinh},
+      {"Acosh", UnaryOp::kAcosh},
+      {"Atanh", UnaryOp::kAtanh},
+      {"ThresholdedRelu", UnaryOp::kThresholdedRelu},
+      {"Shrink", UnaryOp::kShrink},
+      {"Mish", UnaryOp::kMish},
   };
   for (const auto& op : kOps) r.Register("", op.name, UnaryFactory(op.op));
   r.Register("", "Not", [](const KernelBuildContext&) -> StatusOr<std::unique_ptr<OpKernel>> {
@@ -146,6 +174,18 @@ void RegisterElementwiseUnaryKernels(KernelRegistry& r) {
     });
   });
   r.Register("", "Clip", MakeClip);
+  r.Register("", "IsInf", MakeIsInf);
+  r.Register("", "IsNaN", [](const KernelBuildContext& b) -> StatusOr<std::unique_ptr<OpKernel>> {
+    return MakeKernel(RefKernelName("IsNaN", b.inputs[0].dtype), [](KernelContext& ctx) {
+      const Tensor& x = ctx.input(0);
+      bool* y = ctx.output(0).mutable_data<bool>();
+      VisitFloat(x.dtype(), [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        kernels::isnan_ref<T>(x.data<T>(), y, x.num_elements());
+      });
+      return Status::Ok();
+    });
+  });
 }
 
 }  // namespace finch

@@ -1,0 +1,138 @@
+#include "graph/ops/conv_transpose.h"
+
+#include <algorithm>
+
+#include "graph/ops/op_schema.h"
+
+namespace finch {
+
+StatusOr<ConvGeometry> ResolveConvTranspose(const Node& node, const Shape& x, const Shape& w,
+                                            const Shape* bias) {
+  if (x.size() < 3 || x.size() > 5) {
+    return InvalidArgument(node.Describe(), ": input X has shape ", ShapeToString(x),
+                           "; expected rank 3 to 5 (N, C, 1 to 3 spatial dims)");
+  }
+  if (w.size() != x.size()) {
+    return InvalidArgument(node.Describe(), ": weight has rank ", w.size(), ", expected ",
+                           x.size(), " (the rank of X ", ShapeToString(x), ")");
+  }
+  ConvGeometry g;
+  g.batch = x[0];
+  g.in_channels = x[1];
+  FINCH_ASSIGN_OR_RETURN(g.groups, node.GetInt("group", 1));
+  if (g.groups < 1 || g.in_channels % g.groups != 0) {
+    return InvalidArgument(node.Describe(), ": group ", g.groups,
+                           " must be >= 1 and divide the input channels ", g.in_channels);
+  }
+  if (w[0] != g.in_channels) {
+    return InvalidArgument(node.Describe(), ": weight ", ShapeToString(w), " has ", w[0],
+                           " input channels, X ", ShapeToString(x), " has ", g.in_channels);
+  }
+  g.out_channels = w[1] * g.groups;
+  if (bias && (bias->size() != 1 || (*bias)[0] != g.out_channels)) {
+    return InvalidArgument(node.Describe(), ": bias has shape ", ShapeToString(*bias),
+                           ", expected [", g.out_channels, "]");
+  }
+  const size_t n = x.size() - 2;
+  WindowGeometry& win = g.window;
+  win.in.assign(x.begin() + 2, x.end());
+  win.kernel.assign(w.begin() + 2, w.end());
+  auto ints = [&](const char* name, int64_t fallback, size_t count,
+                  std::vector<int64_t>* out) -> Status {
+    FINCH_ASSIGN_OR_RETURN(*out, node.GetInts(name, std::vector<int64_t>(count, fallback)));
+    if (out->size() != count) {
+      return InvalidArgument(node.Describe(), ": attribute '", name, "' has ", out->size(),
+                             " values, expected ", count);
+    }
+    return Status::Ok();
+  };
+  std::vector<int64_t> kernel_attr, pads, output_padding, output_shape;
+  FINCH_RETURN_IF_ERROR(ints("kernel_shape", 1, n, &kernel_attr));
+  if (node.FindAttribute("kernel_shape") != nullptr && kernel_attr != win.kernel) {
+    return InvalidArgument(node.Describe(), ": kernel_shape does not match the weight ",
+                           ShapeToString(w));
+  }
+  FINCH_RETURN_IF_ERROR(ints("strides", 1, n, &win.stride));
+  FINCH_RETURN_IF_ERROR(ints("dilations", 1, n, &win.dilation));
+  FINCH_RETURN_IF_ERROR(ints("pads", 0, 2 * n, &pads));
+  FINCH_RETURN_IF_ERROR(ints("output_padding", 0, n, &output_padding));
+  FINCH_ASSIGN_OR_RETURN(output_shape, node.GetInts("output_shape", {}));
+  if (output_shape.size() == n + 2) output_shape.erase(output_shape.begin(), output_shape.begin() + 2);
+  if (!output_shape.empty() && output_shape.size() != n) {
+    return InvalidArgument(node.Describe(), ": output_shape has ", output_shape.size(),
+                           " values, expected ", n);
+  }
+  FINCH_ASSIGN_OR_RETURN(std::string auto_pad, node.GetString("auto_pad", "NOTSET"));
+  if (auto_pad != "NOTSET" && auto_pad != "VALID" && auto_pad != "SAME_UPPER" &&
+      auto_pad != "SAME_LOWER") {
+    return InvalidArgument(node.Describe(), ": auto_pad is \"", auto_pad,
+                           "\", expected NOTSET, VALID, SAME_UPPER or SAME_LOWER");
+  }
+  win.pad_begin.assign(n, 0);
+  win.pad_end.assign(n, 0);
+  win.out.assign(n, 0);
+  for (size_t i = 0; i < n; ++i) {
+    if (win.stride[i] < 1 || win.dilation[i] < 1 || win.kernel[i] < 1 || pads[i] < 0 ||
+        pads[n + i] < 0 || output_padding[i] < 0) {
+      return InvalidArgument(node.Describe(), ": dim ", i, " has stride ", win.stride[i],
+                             ", dilation ", win.dilation[i], ", kernel ", win.kernel[i],
+                             ", pads ", pads[i], "/", pads[n + i], ", output_padding ",
+                             output_padding[i], "; expected >= 1, >= 1, >= 1, >= 0, >= 0");
+    }
+    const int64_t full = win.stride[i] * (win.in[i] - 1) + output_padding[i] +
+                         (win.kernel[i] - 1) * win.dilation[i] + 1;
+    const bool same = auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER";
+    if (!output_shape.empty() || same) {
+      win.out[i] = output_shape.empty() ? win.in[i] * win.stride[i] : output_shape[i];
+      const int64_t total = std::max<int64_t>(0, full - win.out[i]);
+      win.pad_begin[i] = auto_pad == "SAME_LOWER" ? total - total / 2 : total / 2;
+      win.pad_end[i] = total - win.pad_begin[i];
+    } else {
+      if (auto_pad == "NOTSET") {
+        win.pad_begin[i] = pads[i];
+        win.pad_end[i] = pads[n + i];
+      }
+      win.out[i] = full - win.pad_begin[i] - win.pad_end[i];
+    }
+    if (win.out[i] < 1) {
+      return InvalidArgument(node.Describe(), ": output dim ", i, " would be ", win.out[i],
+                             " (input ", win.in[i], ", pads ", win.pad_begin[i], "/",
+                             win.pad_end[i], ")");
+    }
+  }
+  return g;
+}
+
+namespace {
+
+Status InferConvTranspose(InferContext& ctx) {
+  const TensorType& x = ctx.input(0);
+  const TensorType& w = ctx.input(1);
+  if (x.dtype != DataType::kFloat32 || w.dtype != DataType::kFloat32 ||
+      (ctx.has_input(2) && ctx.input(2).dtype != DataType::kFloat32)) {
+    return ctx.Unsupported("inputs are ", x.ToString(), " and ", w.ToString(),
+                           "; only float32 is supported");
+  }
+  if (!x.is_static() || !w.is_static()) {
+    ctx.outputs[0].dtype = DataType::kFloat32;
+    if (x.has_rank()) ctx.outputs[0].dims.emplace(x.dims->size());
+    return Status::Ok();
+  }
+  Shape bias;
+  if (ctx.has_input(2)) bias = ctx.input(2).static_shape();
+  FINCH_ASSIGN_OR_RETURN(ConvGeometry g,
+                         ResolveConvTranspose(ctx.node, x.static_shape(), w.static_shape(),
+                                              ctx.has_input(2) ? &bias : nullptr));
+  Shape out = {g.batch, g.out_channels};
+  out.insert(out.end(), g.window.out.begin(), g.window.out.end());
+  ctx.SetOutput(0, DataType::kFloat32, out);
+  return Status::Ok();
+}
+
+}  // namespace
+
+void RegisterConvTransposeSchemas(OpSchemaRegistry& r) {
+  r.Register(OpSchema{"", "ConvTranspose", 2, 3, 1, 1, 1, InferConvTranspose});
+}
+
+}  // namespace finch
