@@ -25,6 +25,7 @@ const KernelRegistry& GlobalKernels() {
     RegisterElementwiseKernels(*r);
     RegisterReduceKernels(*r);
     RegisterShapeKernels(*r);
+    RegisterFusedKernels(*r);
     RegisterMiscKernels(*r);
     RegisterResizeKernels(*r);
     RegisterConvTransposeKernels(*r);

@@ -31,6 +31,7 @@ void RegisterNormalizationKernels(KernelRegistry& r);
 void RegisterElementwiseKernels(KernelRegistry& r);
 void RegisterReduceKernels(KernelRegistry& r);
 void RegisterShapeKernels(KernelRegistry& r);
+void RegisterFusedKernels(KernelRegistry& r);  // the "finch" domain
 void RegisterMiscKernels(KernelRegistry& r);
 void RegisterResizeKernels(KernelRegistry& r);
 void RegisterConvTransposeKernels(KernelRegistry& r);

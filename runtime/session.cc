@@ -1,6 +1,9 @@
 #include "runtime/session.h"
 
+#include <chrono>
+
 #include "graph/onnx/importer.h"
+#include "runtime/node_evaluator.h"
 #include "runtime/thread_pool.h"
 
 namespace finch {
@@ -24,7 +27,14 @@ StatusOr<std::unique_ptr<Session>> Session::Load(const std::string& path,
 }
 
 StatusOr<std::unique_ptr<Session>> Session::Create(Graph graph, const SessionOptions& options) {
+  std::vector<PassRecord> records;
+  if (options.optimize) {
+    PipelineOptions pipeline;
+    pipeline.disabled = options.disabled_passes;
+    FINCH_ASSIGN_OR_RETURN(graph, RunPipeline(graph, RuntimePassContext(), pipeline, &records));
+  }
   std::unique_ptr<Session> session(new Session(std::move(graph), options));
+  session->pass_records_ = std::move(records);
   const Graph& g = session->graph_;
   for (ValueId v : g.inputs) {
     const TensorType& t = g.values[v].type;
@@ -116,7 +126,18 @@ Status Session::CheckInputs(const std::vector<Tensor>& inputs) const {
 }
 
 StatusOr<std::vector<Tensor>> Session::Run(const std::vector<Tensor>& inputs) const {
+  return Run(inputs, RunOptions(), nullptr);
+}
+
+StatusOr<std::vector<Tensor>> Session::Run(const std::vector<Tensor>& inputs,
+                                           const RunOptions& options, RunProfile* profile) const {
   FINCH_RETURN_IF_ERROR(CheckInputs(inputs));
+  std::vector<bool> keep(graph_.values.size(), false);
+  for (const std::string& name : options.fetch) {
+    const ValueId v = graph_.FindValue(name);
+    if (v == kNoValue) return InvalidArgument("cannot fetch \"", name, "\": no such value");
+    keep[v] = true;
+  }
   std::vector<Shape> shapes;
   for (const Tensor& t : inputs) shapes.push_back(t.shape());
   FINCH_ASSIGN_OR_RETURN(const Plan* plan, PlanFor(shapes));
@@ -160,12 +181,30 @@ StatusOr<std::vector<Tensor>> Session::Run(const std::vector<Tensor>& inputs) co
       env[v] = &owned[v];
       ctx.outputs[i] = &owned[v];
     }
+    const auto start = std::chrono::steady_clock::now();
     FINCH_RETURN_IF_ERROR(step.kernel->Run(ctx));
+    if (profile) {
+      RunProfile::Step record{node.name, node.domain.empty() ? node.op_type
+                                                             : node.domain + "::" + node.op_type,
+                              step.kernel->name(), 0.0};
+      if (options.time_steps) {
+        record.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
+                                                              start).count();
+      }
+      profile->steps.push_back(std::move(record));
+    }
     // Release what no later step reads.
     for (ValueId v : node.inputs) {
-      if (v != kNoValue && plan->last_use[v] == static_cast<int>(s) && !owned[v].empty()) {
+      if (v != kNoValue && plan->last_use[v] == static_cast<int>(s) && !keep[v] &&
+          !owned[v].empty()) {
         owned[v] = Tensor();
       }
+    }
+  }
+  if (profile) {
+    for (const std::string& name : options.fetch) {
+      const ValueId v = graph_.FindValue(name);
+      if (env[v] != nullptr) profile->fetched[name] = *env[v];
     }
   }
 

@@ -12,10 +12,12 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "graph/ir.h"
+#include "graph/passes/pipeline.h"
 #include "graph/status.h"
 #include "runtime/plan.h"
 
@@ -24,12 +26,24 @@ namespace finch {
 class ThreadPool;
 
 struct SessionOptions {
-  int threads = 0;  // intra-op threads; 0 = physical cores
+  int threads = 0;      // intra-op threads; 0 = physical cores
+  bool optimize = true; // run the pass pipeline (graph/passes/pipeline.cc) at creation
+  std::set<std::string> disabled_passes;  // pass names to skip
 };
 
-struct RunStats {
-  int steps = 0;        // kernels run
-  int folded_nodes = 0; // nodes folded into constants when the plan was built
+// What a run can report besides its outputs (for `finch compare` and profiling).
+struct RunProfile {
+  struct Step {
+    std::string node, op_type, kernel;
+    double ms = 0;
+  };
+  std::vector<Step> steps;                // one per kernel run, in order
+  std::map<std::string, Tensor> fetched;  // the values asked for by name
+};
+
+struct RunOptions {
+  std::vector<std::string> fetch;  // value names to return in RunProfile::fetched
+  bool time_steps = false;         // fill RunProfile::steps[i].ms
 };
 
 class Session {
@@ -43,8 +57,15 @@ class Session {
 
   // Inputs in graph-input order. Fails, naming the input, on a wrong count, type or shape.
   StatusOr<std::vector<Tensor>> Run(const std::vector<Tensor>& inputs) const;
+  // The same, also filling `profile` (when not null) as `options` ask. A fetched name that is
+  // not a value of the graph is an error; one that was folded into a constant is returned too.
+  StatusOr<std::vector<Tensor>> Run(const std::vector<Tensor>& inputs, const RunOptions& options,
+                                    RunProfile* profile) const;
 
+  // The graph the session runs (after the pass pipeline when options.optimize).
   const Graph& graph() const { return graph_; }
+  // What each pass did (empty when options.optimize is false).
+  const std::vector<PassRecord>& pass_records() const { return pass_records_; }
   const std::vector<std::string>& input_names() const { return input_names_; }
   const std::vector<std::string>& output_names() const { return output_names_; }
   // The declared type of input i (dims may be symbolic).
@@ -61,6 +82,7 @@ class Session {
 
   Graph graph_;
   SessionOptions options_;
+  std::vector<PassRecord> pass_records_;
   std::unique_ptr<ThreadPool> pool_;
   std::vector<std::string> input_names_, output_names_;
   mutable std::mutex plans_mutex_;

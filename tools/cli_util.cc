@@ -3,17 +3,14 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <cstdio>
 #include <random>
+
+#include "graph/onnx/tensor_proto.h"
 
 namespace finch::cli {
 
-// Flags that take no value.
-static bool IsBareFlag(const std::string& name) {
-  return name == "help" || name == "json" || name == "no-opt" || name == "fold-bn" ||
-         name == "quiet";
-}
-
-Args::Args(int argc, char** argv, int first) {
+Args::Args(int argc, char** argv, int first, const std::set<std::string>& bare_flags) {
   for (int i = first; i < argc; ++i) {
     std::string a = argv[i];
     if (a.rfind("--", 0) == 0 && a.size() > 2) {
@@ -22,7 +19,7 @@ Args::Args(int argc, char** argv, int first) {
       if (eq != std::string::npos) {
         value = name.substr(eq + 1);
         name = name.substr(0, eq);
-      } else if (!IsBareFlag(name) && i + 1 < argc) {
+      } else if (!bare_flags.count(name) && i + 1 < argc) {
         value = argv[++i];
       }
       flags_.emplace_back(name, value);
@@ -105,6 +102,31 @@ Tensor RandomTensor(DataType dtype, const Shape& shape, uint64_t seed) {
     }
   }
   return out;
+}
+
+StatusOr<std::vector<Tensor>> LoadOrMakeInputs(const Session& session,
+                                               const std::vector<std::string>& files) {
+  std::vector<Tensor> inputs;
+  const size_t n_inputs = session.input_names().size();
+  if (!files.empty()) {
+    if (files.size() != n_inputs) {
+      return InvalidArgument("the model has ", n_inputs, " inputs, ", files.size(),
+                             " --input files were given");
+    }
+    for (const std::string& f : files) {
+      FINCH_ASSIGN_OR_RETURN(Tensor t, ReadTensorFile(f));
+      inputs.push_back(std::move(t));
+    }
+    return inputs;
+  }
+  for (size_t i = 0; i < n_inputs; ++i) {
+    inputs.push_back(
+        RandomTensor(session.input_type(i).dtype, session.DefaultInputShape(i), 1234 + i));
+    std::printf("input \"%s\": random %s%s (seed %zu)\n", session.input_names()[i].c_str(),
+                DataTypeName(inputs.back().dtype()), ShapeToString(inputs.back().shape()).c_str(),
+                1234 + i);
+  }
+  return inputs;
 }
 
 }  // namespace finch::cli

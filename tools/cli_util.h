@@ -2,18 +2,21 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "graph/status.h"
 #include "graph/tensor.h"
+#include "runtime/session.h"
 
 namespace finch::cli {
 
 // Flags of the form --name VALUE / --name=VALUE / --flag, and positional arguments.
 class Args {
  public:
-  Args(int argc, char** argv, int first);
+  // `bare_flags` are the flags of this command that take no value.
+  Args(int argc, char** argv, int first, const std::set<std::string>& bare_flags);
   // The value of --name, or `fallback`; every call marks the flag as known.
   std::string Get(const std::string& name, const std::string& fallback = "");
   std::vector<std::string> GetAll(const std::string& name);
@@ -32,5 +35,10 @@ class Args {
 
 // Standard-normal values from a fixed seed: the same input every run.
 Tensor RandomTensor(DataType dtype, const Shape& shape, uint64_t seed);
+
+// The session's inputs: read from `files` (TensorProto .pb, in graph-input order), or, when
+// there are none, deterministic random tensors of the declared shapes with batch 1 (printed).
+StatusOr<std::vector<Tensor>> LoadOrMakeInputs(const Session& session,
+                                               const std::vector<std::string>& files);
 
 }  // namespace finch::cli

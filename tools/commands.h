@@ -8,5 +8,7 @@ namespace finch::cli {
 
 Status RunCommand(Args& args);
 Status ZooCommand(Args& args);
+Status OptimizeCommand(Args& args);
+Status CompareCommand(Args& args);
 
 }  // namespace finch::cli

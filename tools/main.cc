@@ -13,12 +13,19 @@ const char kUsage[] =
     "\n"
     "commands:\n"
     "  run MODEL [--input FILE.pb ...] [--output-dir DIR] [--threads N] [--iters N]\n"
-    "            [--labels FILE]\n"
+    "            [--labels FILE] [--no-opt] [--disable-pass NAME ...]\n"
     "      run an ONNX model; without --input, a deterministic random input of batch 1.\n"
     "      Prints output shapes, the top-5 of 2-D outputs and the latency.\n"
     "  zoo mobilenetv2 [--width W] [--resolution R] [--classes K] [--seed S] [--opset N]\n"
     "                  -o FILE.onnx\n"
-    "      write a MobileNetV2 (the paper's layer table, seeded random weights).\n";
+    "      write a MobileNetV2 (the paper's layer table, seeded random weights).\n"
+    "  optimize MODEL -o OUT.onnx [--disable-pass NAME ...] [--dump-after NAME]\n"
+    "           [--list-passes]\n"
+    "      run the pass pipeline; print each pass's rewrites and the op counts before/after.\n"
+    "  compare MODEL [--input FILE.pb ...] [--threads N] [--iters N] [--json FILE]\n"
+    "          [--disable-pass NAME ...]\n"
+    "      run the unfused and the fused graph on the same input: per fused node, what it\n"
+    "      replaced, its numerical error and time both ways; then the total speedup.\n";
 
 }  // namespace
 
@@ -29,12 +36,20 @@ int main(int argc, char** argv) {
     return argc < 2 ? 2 : 0;
   }
   const std::string command = argv[1];
-  finch::cli::Args args(argc, argv, 2);
+  using finch::cli::Args;
   finch::Status status;
   if (command == "run") {
+    Args args(argc, argv, 2, {"no-opt"});
     status = finch::cli::RunCommand(args);
   } else if (command == "zoo") {
+    Args args(argc, argv, 2, {});
     status = finch::cli::ZooCommand(args);
+  } else if (command == "optimize") {
+    Args args(argc, argv, 2, {"list-passes"});
+    status = finch::cli::OptimizeCommand(args);
+  } else if (command == "compare") {
+    Args args(argc, argv, 2, {});
+    status = finch::cli::CompareCommand(args);
   } else {
     std::fprintf(stderr, "finch: unknown command \"%s\"\n\n%s", command.c_str(), kUsage);
     return 2;

@@ -59,34 +59,19 @@ Status RunCommand(Args& args) {
   const std::string labels_file = args.Get("labels");
   FINCH_ASSIGN_OR_RETURN(int64_t threads, args.GetInt("threads", 0));
   FINCH_ASSIGN_OR_RETURN(int64_t iters, args.GetInt("iters", 10));
+  const bool no_opt = args.Has("no-opt");
+  const std::vector<std::string> disabled = args.GetAll("disable-pass");
   FINCH_RETURN_IF_ERROR(args.CheckAllUsed());
   if (threads < 0 || threads > 1024) return InvalidArgument("--threads must be 0..1024");
   if (iters < 1) return InvalidArgument("--iters must be at least 1");
 
   SessionOptions options;
   options.threads = static_cast<int>(threads);
+  options.optimize = !no_opt;
+  options.disabled_passes.insert(disabled.begin(), disabled.end());
   FINCH_ASSIGN_OR_RETURN(std::unique_ptr<Session> session, Session::Load(model, options));
 
-  std::vector<Tensor> inputs;
-  const size_t n_inputs = session->input_names().size();
-  if (!input_files.empty()) {
-    if (input_files.size() != n_inputs) {
-      return InvalidArgument("the model has ", n_inputs, " inputs, ", input_files.size(),
-                             " --input files were given");
-    }
-    for (const std::string& f : input_files) {
-      FINCH_ASSIGN_OR_RETURN(Tensor t, ReadTensorFile(f));
-      inputs.push_back(std::move(t));
-    }
-  } else {
-    for (size_t i = 0; i < n_inputs; ++i) {
-      inputs.push_back(RandomTensor(session->input_type(i).dtype, session->DefaultInputShape(i),
-                                    1234 + i));
-      std::printf("input \"%s\": random %s%s (seed %zu)\n", session->input_names()[i].c_str(),
-                  DataTypeName(inputs.back().dtype()), ShapeToString(inputs.back().shape()).c_str(),
-                  1234 + i);
-    }
-  }
+  FINCH_ASSIGN_OR_RETURN(std::vector<Tensor> inputs, LoadOrMakeInputs(*session, input_files));
 
   using Clock = std::chrono::steady_clock;
   const auto t0 = Clock::now();

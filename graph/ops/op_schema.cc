@@ -33,6 +33,7 @@ const OpSchemaRegistry& GlobalOpSchemas() {
     RegisterElementwiseSchemas(*r);
     RegisterReduceSchemas(*r);
     RegisterShapeSchemas(*r);
+    RegisterFusedSchemas(*r);
     RegisterMiscSchemas(*r);
     RegisterResizeSchemas(*r);
     RegisterConvTransposeSchemas(*r);

@@ -90,6 +90,7 @@ void RegisterNormalizationSchemas(OpSchemaRegistry& r);
 void RegisterElementwiseSchemas(OpSchemaRegistry& r);
 void RegisterReduceSchemas(OpSchemaRegistry& r);
 void RegisterShapeSchemas(OpSchemaRegistry& r);
+void RegisterFusedSchemas(OpSchemaRegistry& r);  // the "finch" domain: graph/ops/fused.h
 void RegisterMiscSchemas(OpSchemaRegistry& r);
 void RegisterResizeSchemas(OpSchemaRegistry& r);
 void RegisterConvTransposeSchemas(OpSchemaRegistry& r);

@@ -6,6 +6,7 @@
 
 #include "kernels/gemm/gemm_ref.h"
 #include "runtime/kernel_registry.h"
+#include "runtime/ops/gemm.h"
 
 namespace finch {
 namespace {
@@ -26,27 +27,8 @@ StatusOr<std::unique_ptr<OpKernel>> MakeGemm(const KernelBuildContext& ctx) {
   FINCH_ASSIGN_OR_RETURN(GemmAttributes attrs, ParseGemmAttributes(ctx.node, ctx.opset));
   std::unique_ptr<OpKernel> kernel =
       MakeKernel("gemm_f32_ref", [node = ctx.node, attrs](KernelContext& k) {
-        const Tensor& a = k.input(0);
-        const Tensor& b = k.input(1);
-        const Tensor* c = k.has_input(2) ? &k.input(2) : nullptr;
-        FINCH_ASSIGN_OR_RETURN(GemmGeometry g, ResolveGemm(node, attrs, a.shape(), b.shape(),
-                                                           c ? &c->shape() : nullptr));
-        float* y = k.output(0).mutable_data<float>();
-        kernels::GemmParams p;
-        p.m = g.m;
-        p.n = g.n;
-        p.k = g.k;
-        p.trans_a = attrs.trans_a;
-        p.trans_b = attrs.trans_b;
-        p.lda = a.dim(1);
-        p.ldb = b.dim(1);
-        p.ldc = g.n;
-        p.alpha = attrs.alpha;
-        // beta · C is added only when it can matter; with beta = 0 the kernel ignores Y.
-        p.beta = c != nullptr ? attrs.beta : 0.f;
-        if (p.beta != 0.f) BroadcastBias(*c, g.m, g.n, y);
-        kernels::gemm_f32_ref(p, a.data<float>(), b.data<float>(), y);
-        return Status::Ok();
+        return RunGemmRef(node, attrs, k.input(0), k.input(1),
+                          k.has_input(2) ? &k.input(2) : nullptr, &k.output(0));
       });
   return kernel;
 }
@@ -128,6 +110,28 @@ StatusOr<std::unique_ptr<OpKernel>> MakeMatMul(const KernelBuildContext& ctx) {
 }
 
 }  // namespace
+
+Status RunGemmRef(const Node& node, const GemmAttributes& attrs, const Tensor& a, const Tensor& b,
+                  const Tensor* c, Tensor* out) {
+  FINCH_ASSIGN_OR_RETURN(GemmGeometry g,
+                         ResolveGemm(node, attrs, a.shape(), b.shape(), c ? &c->shape() : nullptr));
+  float* y = out->mutable_data<float>();
+  kernels::GemmParams p;
+  p.m = g.m;
+  p.n = g.n;
+  p.k = g.k;
+  p.trans_a = attrs.trans_a;
+  p.trans_b = attrs.trans_b;
+  p.lda = a.dim(1);
+  p.ldb = b.dim(1);
+  p.ldc = g.n;
+  p.alpha = attrs.alpha;
+  // beta · C is added only when it can matter; with beta = 0 the kernel ignores Y.
+  p.beta = c != nullptr ? attrs.beta : 0.f;
+  if (p.beta != 0.f) BroadcastBias(*c, g.m, g.n, y);
+  kernels::gemm_f32_ref(p, a.data<float>(), b.data<float>(), y);
+  return Status::Ok();
+}
 
 void RegisterGemmKernels(KernelRegistry& r) {
   r.Register("", "Gemm", MakeGemm);

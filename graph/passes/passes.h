@@ -1,0 +1,19 @@
+// Every pass of the optimization pipeline, one file each (graph/passes/<name>.cc); the order
+// they run in is in pipeline.cc. Each header comment in the .cc draws its pattern.
+#pragma once
+
+#include "graph/passes/pass.h"
+
+namespace finch {
+
+StatusOr<PassResult> EliminateIdentity(const Graph& graph, const PassContext& ctx);
+StatusOr<PassResult> FoldConstants(const Graph& graph, const PassContext& ctx);
+StatusOr<PassResult> FoldBatchNorm(const Graph& graph, const PassContext& ctx);
+StatusOr<PassResult> FoldScaleIntoConv(const Graph& graph, const PassContext& ctx);
+StatusOr<PassResult> FuseResidual(const Graph& graph, const PassContext& ctx);
+StatusOr<PassResult> FuseActivation(const Graph& graph, const PassContext& ctx);
+StatusOr<PassResult> FuseSqueezeExcite(const Graph& graph, const PassContext& ctx);
+StatusOr<PassResult> FuseInvertedResidual(const Graph& graph, const PassContext& ctx);
+StatusOr<PassResult> EliminateDeadNodes(const Graph& graph, const PassContext& ctx);
+
+}  // namespace finch

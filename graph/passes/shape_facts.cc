@@ -1,0 +1,95 @@
+#include "graph/passes/shape_facts.h"
+
+#include "graph/ops/op_schema.h"
+
+namespace finch {
+namespace {
+
+constexpr int64_t kProbes[] = {1009, 1013};
+// Values computed on the way only when small: shape arithmetic, not activations.
+constexpr int64_t kMaxEvaluatedElements = 4096;
+
+std::vector<TensorType> Infer(const Graph& graph, const PassContext& ctx, int64_t probe) {
+  std::vector<TensorType> types(graph.values.size());
+  std::vector<std::shared_ptr<const Tensor>> values(graph.values.size());
+  for (size_t v = 0; v < graph.values.size(); ++v) {
+    values[v] = graph.values[v].constant;
+    if (values[v]) types[v] = graph.values[v].type;
+  }
+  for (ValueId v : graph.inputs) {
+    TensorType t = graph.values[v].type;
+    if (t.dims) {
+      for (Dim& d : *t.dims) {
+        if (!d.known()) d.value = probe;
+      }
+    }
+    types[v] = t;
+  }
+  const OpSchemaRegistry& schemas = GlobalOpSchemas();
+  for (const Node& node : graph.nodes) {
+    const OpSchema* schema = schemas.Find(node.domain, node.op_type);
+    if (schema == nullptr) continue;  // outputs stay unknown
+    InferContext ic(node, graph.opset(node.domain));
+    ic.inputs.resize(node.inputs.size());
+    ic.constants.resize(node.inputs.size(), nullptr);
+    bool all_known = !node.inputs.empty();
+    int64_t elements = 0;
+    for (size_t i = 0; i < node.inputs.size(); ++i) {
+      const ValueId v = node.inputs[i];
+      if (v == kNoValue) continue;
+      ic.inputs[i] = types[v];
+      ic.constants[i] = values[v].get();
+      if (!values[v]) all_known = false;
+      else elements += values[v]->num_elements();
+    }
+    if (!InferNode(*schema, ic).ok()) continue;
+    for (size_t i = 0; i < node.outputs.size(); ++i) {
+      const ValueId v = node.outputs[i];
+      if (v == kNoValue) continue;
+      types[v] = ic.outputs[i];
+      values[v] = ic.output_values[i];
+    }
+    if (!all_known || !ctx.evaluate || elements > kMaxEvaluatedElements) continue;
+    bool small = true;
+    for (size_t i = 0; i < node.outputs.size(); ++i) {
+      if (node.outputs[i] != kNoValue &&
+          (!ic.outputs[i].is_static() ||
+           NumElements(ic.outputs[i].static_shape()) > kMaxEvaluatedElements)) {
+        small = false;
+      }
+    }
+    if (!small) continue;
+    auto out = ctx.evaluate(node, graph.opset(node.domain), ic.constants);
+    if (!out.ok()) continue;
+    for (size_t i = 0; i < node.outputs.size(); ++i) {
+      if (node.outputs[i] == kNoValue) continue;
+      values[node.outputs[i]] = std::make_shared<const Tensor>(std::move((*out)[i]));
+    }
+  }
+  return types;
+}
+
+}  // namespace
+
+ShapeFacts ShapeFacts::Compute(const Graph& graph, const PassContext& ctx) {
+  ShapeFacts facts;
+  for (int64_t probe : kProbes) facts.probes_.push_back(Infer(graph, ctx, probe));
+  return facts;
+}
+
+bool ShapeFacts::SameShape(ValueId a, ValueId b) const {
+  if (a == kNoValue || b == kNoValue) return false;
+  for (const auto& types : probes_) {
+    const TensorType& ta = types[a];
+    const TensorType& tb = types[b];
+    if (!ta.is_static() || !tb.is_static() || ta.static_shape() != tb.static_shape()) return false;
+  }
+  return true;
+}
+
+std::optional<Shape> ShapeFacts::ProbeShape(ValueId v) const {
+  if (v == kNoValue || !probes_[0][v].is_static()) return std::nullopt;
+  return probes_[0][v].static_shape();
+}
+
+}  // namespace finch
