@@ -17,15 +17,23 @@ std::string ShapeToString(const Shape& shape) {
 }
 
 StatusOr<int64_t> CheckedNumElements(const Shape& shape) {
-  int64_t n = 1;
+  // The product of the non-zero dims must fit too: then every partial product a kernel or a
+  // stride computation forms fits, even for an empty tensor such as [0, 2^40, 2^40].
+  int64_t nonzero = 1;
+  bool empty = false;
   for (int64_t d : shape) {
     if (d < 0) return InvalidArgument("shape ", ShapeToString(shape), " has a negative dimension");
-    if (d != 0 && n > std::numeric_limits<int64_t>::max() / d) {
-      return InvalidArgument("shape ", ShapeToString(shape), " has more than 2^63 elements");
+    if (d == 0) {
+      empty = true;
+      continue;
     }
-    n *= d;
+    if (nonzero > std::numeric_limits<int64_t>::max() / d) {
+      return InvalidArgument("shape ", ShapeToString(shape),
+                             " has dims whose product exceeds 2^63 - 1");
+    }
+    nonzero *= d;
   }
-  return n;
+  return empty ? 0 : nonzero;
 }
 
 int64_t NumElements(const Shape& shape) {

@@ -19,7 +19,8 @@ using Shape = std::vector<int64_t>;
 
 // "[1,3,224,224]"
 std::string ShapeToString(const Shape& shape);
-// Product of the dims; an error if a dim is negative or the product overflows int64.
+// Product of the dims; an error if a dim is negative or the product of the non-zero dims
+// overflows int64 (so every partial product of a valid shape fits in int64).
 StatusOr<int64_t> CheckedNumElements(const Shape& shape);
 // Product of the dims, for shapes already validated.
 int64_t NumElements(const Shape& shape);

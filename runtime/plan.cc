@@ -46,6 +46,15 @@ Status InferStep(const Graph& graph, const Node& node, const OpSchema& schema,
     if (got.dtype == DataType::kUndefined) {
       return Internal(node.Describe(), ": inference gave no type for output ", i);
     }
+    // Every shape in a plan has a product of dims (of non-zero dims) that fits int64, so that
+    // kernels and their factories may multiply dims freely.
+    if (got.is_static()) {
+      auto n = CheckedNumElements(got.static_shape());
+      if (!n.ok()) {
+        return InvalidArgument(node.Describe(), ": output ", i, " would have ",
+                               n.status().message());
+      }
+    }
     if (declared.dtype != DataType::kUndefined && declared.dtype != got.dtype) {
       return InvalidArgument(node.Describe(), ": output \"", graph.values[node.outputs[i]].name,
                              "\" is declared ", DataTypeName(declared.dtype), " but the op yields ",
@@ -72,6 +81,10 @@ StatusOr<std::unique_ptr<Plan>> BuildPlan(const Graph& graph,
   }
   for (size_t i = 0; i < graph.inputs.size(); ++i) {
     const ValueId v = graph.inputs[i];
+    auto n = CheckedNumElements(input_shapes[i]);
+    if (!n.ok()) {
+      return InvalidArgument("input \"", graph.values[v].name, "\": ", n.status().message());
+    }
     plan->types[v] = TensorType::Static(graph.values[v].type.dtype, input_shapes[i]);
   }
 

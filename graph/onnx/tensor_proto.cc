@@ -1,10 +1,12 @@
 #include "graph/onnx/tensor_proto.h"
 
+#include <cerrno>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #include "graph/file_util.h"
 #include "onnx/onnx_pb.h"
@@ -36,42 +38,77 @@ Status CopyBits16(const google::protobuf::RepeatedField<int32_t>& field, Tensor*
   return Status::Ok();
 }
 
-Status ReadExternal(const onnx::TensorProto& proto, const std::string& base_dir,
-                    const std::string& what, Tensor* t) {
-  std::string location;
+// Where an external tensor's bytes lie: checked against the shape's byte count and the file's
+// size before anything is allocated.
+struct ExternalRange {
+  std::string path, location;
   int64_t offset = 0;
+  int64_t length = 0;
+};
+
+StatusOr<ExternalRange> ResolveExternal(const onnx::TensorProto& proto, const std::string& base_dir,
+                                        const std::string& what, const Shape& shape,
+                                        DataType dtype, int64_t want) {
+  ExternalRange r;
   int64_t length = -1;
   for (const auto& kv : proto.external_data()) {
     char* end = nullptr;
     if (kv.key() == "location") {
-      location = kv.value();
+      r.location = kv.value();
     } else if (kv.key() == "offset" || kv.key() == "length") {
+      errno = 0;
       long long v = std::strtoll(kv.value().c_str(), &end, 10);
-      if (end == kv.value().c_str() || *end != '\0' || v < 0) {
+      if (end == kv.value().c_str() || *end != '\0' || v < 0 || errno == ERANGE) {
         return InvalidArgument(what, ": external data ", kv.key(), " \"", kv.value(),
                                "\" is not a non-negative integer");
       }
-      (kv.key() == "offset" ? offset : length) = v;
+      (kv.key() == "offset" ? r.offset : length) = v;
     }
   }
-  FINCH_ASSIGN_OR_RETURN(std::string path, ResolveInside(base_dir, location, what));
-  FINCH_ASSIGN_OR_RETURN(int64_t file_size, FileSize(path));
-  const int64_t want = static_cast<int64_t>(t->byte_size());
+  FINCH_ASSIGN_OR_RETURN(r.path, ResolveInside(base_dir, r.location, what));
+  FINCH_ASSIGN_OR_RETURN(int64_t file_size, FileSize(r.path));
   if (length < 0) length = want;
   if (length != want) {
     return InvalidArgument(what, ": external data length ", length, " but shape ",
-                           ShapeToString(t->shape()), " of ", DataTypeName(t->dtype()), " needs ",
-                           want, " bytes");
+                           ShapeToString(shape), " of ", DataTypeName(dtype), " needs ", want,
+                           " bytes");
   }
-  if (offset > file_size || length > file_size - offset) {
-    return InvalidArgument(what, ": external data [", offset, ", ", offset + length,
-                           ") lies beyond the end of \"", location, "\" (", file_size, " bytes)");
+  // Written so that neither side can overflow: offset <= file_size here.
+  if (r.offset > file_size || length > file_size - r.offset) {
+    return InvalidArgument(what, ": external data of ", length, " bytes at offset ", r.offset,
+                           " lies beyond the end of \"", r.location, "\" (", file_size,
+                           " bytes)");
   }
-  std::ifstream in(path, std::ios::binary);
-  in.seekg(offset);
-  in.read(static_cast<char*>(t->mutable_raw_data()), length);
-  if (!in) return IoError(what, ": failed reading external data from \"", location, "\"");
+  r.length = length;
+  return r;
+}
+
+Status ReadExternal(const ExternalRange& r, const std::string& what, Tensor* t) {
+  std::ifstream in(r.path, std::ios::binary);
+  in.seekg(r.offset);
+  in.read(static_cast<char*>(t->mutable_raw_data()), r.length);
+  if (!in) return IoError(what, ": failed reading external data from \"", r.location, "\"");
   return Status::Ok();
+}
+
+// The typed field that holds `dtype` and how many values it carries (-1: there is none).
+std::pair<const char*, int64_t> TypedField(const onnx::TensorProto& proto, DataType dtype) {
+  switch (dtype) {
+    case DataType::kFloat32: return {"float_data", proto.float_data_size()};
+    case DataType::kFloat64: return {"double_data", proto.double_data_size()};
+    case DataType::kInt64: return {"int64_data", proto.int64_data_size()};
+    case DataType::kInt32:
+    case DataType::kInt16:
+    case DataType::kInt8:
+    case DataType::kUint16:
+    case DataType::kUint8:
+    case DataType::kBool:
+    case DataType::kFloat16:
+    case DataType::kBfloat16: return {"int32_data", proto.int32_data_size()};
+    case DataType::kUint32:
+    case DataType::kUint64: return {"uint64_data", proto.uint64_data_size()};
+    default: return {"", -1};
+  }
 }
 
 }  // namespace
@@ -105,12 +142,23 @@ StatusOr<Tensor> TensorFromProto(const onnx::TensorProto& proto, const std::stri
     return InvalidArgument(what, ": raw_data has ", proto.raw_data().size(), " bytes but shape ",
                            ShapeToString(shape), " of ", DataTypeName(dtype), " needs ", bytes);
   }
-  FINCH_ASSIGN_OR_RETURN(Tensor t, Tensor::Allocate(dtype, shape));
-
+  // A typed field must hold exactly one value per element; checked here too, so that a
+  // hostile shape with a short field never allocates what the shape asks for.
+  if (!external && !proto.has_raw_data()) {
+    const auto [field, stored] = TypedField(proto, dtype);
+    if (stored >= 0 && stored != n) {
+      return InvalidArgument(what, ": ", field, " holds ", stored, " values but shape ",
+                             ShapeToString(shape), " needs ", n);
+    }
+  }
   if (external) {
-    FINCH_RETURN_IF_ERROR(ReadExternal(proto, base_dir, what, &t));
+    FINCH_ASSIGN_OR_RETURN(ExternalRange range,
+                           ResolveExternal(proto, base_dir, what, shape, dtype, bytes));
+    FINCH_ASSIGN_OR_RETURN(Tensor t, Tensor::Allocate(dtype, shape));
+    FINCH_RETURN_IF_ERROR(ReadExternal(range, what, &t));
     return t;
   }
+  FINCH_ASSIGN_OR_RETURN(Tensor t, Tensor::Allocate(dtype, shape));
   if (proto.has_raw_data()) {
     if (bytes > 0) std::memcpy(t.mutable_raw_data(), proto.raw_data().data(), bytes);
     return t;

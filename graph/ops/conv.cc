@@ -1,5 +1,6 @@
 #include "graph/ops/conv.h"
 
+#include "graph/checked_math.h"
 #include "graph/ops/op_schema.h"
 
 namespace finch {
@@ -24,10 +25,14 @@ StatusOr<ConvGeometry> ResolveConv(const Node& node, const Shape& x, const Shape
                            "input channels ", g.in_channels, " and output channels ",
                            g.out_channels);
   }
-  if (w[1] * g.groups != g.in_channels) {
-    return InvalidArgument(node.Describe(), ": weight ", ShapeToString(w), " expects ",
-                           w[1] * g.groups, " input channels (", w[1], " x group ", g.groups,
-                           "), X ", ShapeToString(x), " has ", g.in_channels);
+  // Compared as a quotient: w[1]·group can overflow for a hostile group or empty weight.
+  if (w[1] != g.in_channels / g.groups) {
+    int64_t expected = 0;
+    const std::string count = CheckedMul(w[1], g.groups, &expected) ? StrCat(expected)
+                                                                     : std::string("2^63+");
+    return InvalidArgument(node.Describe(), ": weight ", ShapeToString(w), " expects ", count,
+                           " input channels (", w[1], " x group ", g.groups, "), X ",
+                           ShapeToString(x), " has ", g.in_channels);
   }
   if (bias && (bias->size() != 1 || (*bias)[0] != g.out_channels)) {
     return InvalidArgument(node.Describe(), ": bias has shape ", ShapeToString(*bias),

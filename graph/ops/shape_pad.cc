@@ -41,6 +41,12 @@ StatusOr<PadGeometry> ResolvePad(const Node& node, PadMode mode, const Shape& in
       return InvalidArgument(node.Describe(), ": pads ", ShapeToString(pads), " crop dim ", d,
                              " of size ", in[d], " below zero");
     }
+    // A negative pad crops; cropping more than the dim holds is meaningless, and bounding it
+    // keeps the kernel's coordinate arithmetic (out index − begin) inside int64.
+    if (begin < -in[d] || end < -in[d]) {
+      return InvalidArgument(node.Describe(), ": pads ", ShapeToString(pads), " crop more than ",
+                             "the ", in[d], " elements of dim ", d);
+    }
     if (mode != PadMode::kConstant && in[d] == 0 && out > 0) {
       return InvalidArgument(node.Describe(), ": cannot pad dim ", d, " of size 0 in '",
                              mode == PadMode::kEdge ? "edge" : "reflect",

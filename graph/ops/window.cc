@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <string>
 
+#include "graph/checked_math.h"
+
 namespace finch {
 
 StatusOr<WindowGeometry> ResolveWindow(const Node& node, const std::vector<int64_t>& in,
@@ -45,10 +47,26 @@ StatusOr<WindowGeometry> ResolveWindow(const Node& node, const std::vector<int64
   g.pad_end.assign(pads.begin() + r, pads.end());
   g.out.resize(r);
   for (size_t i = 0; i < r; ++i) {
-    const int64_t extent = (g.kernel[i] - 1) * g.dilation[i] + 1;
+    // Every quantity below is checked: kernel, dilation, stride and pads are attribute values
+    // a model sets freely, so (k − 1)·d, in + pads and (out − 1)·s can all leave int64.
+    auto too_large = [&]() {
+      return InvalidArgument(node.Describe(), ": spatial dim ", i, " (input ", in[i], ", kernel ",
+                             g.kernel[i], ", stride ", g.stride[i], ", dilation ", g.dilation[i],
+                             ", pads ", pads[i], "/", pads[i + r],
+                             ") gives sizes that overflow int64");
+    };
+    int64_t extent = 0;
+    if (!CheckedMul(g.kernel[i] - 1, g.dilation[i], &extent) || !CheckedAdd(extent, 1, &extent)) {
+      return too_large();
+    }
     if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
-      g.out[i] = (in[i] + g.stride[i] - 1) / g.stride[i];
-      const int64_t total = std::max<int64_t>(0, (g.out[i] - 1) * g.stride[i] + extent - in[i]);
+      g.out[i] = in[i] / g.stride[i] + (in[i] % g.stride[i] != 0 ? 1 : 0);  // ceil(in / s)
+      int64_t total = 0;
+      if (!CheckedMul(std::max<int64_t>(g.out[i] - 1, 0), g.stride[i], &total) ||
+          !CheckedAdd(total, extent, &total)) {
+        return too_large();
+      }
+      total = std::max<int64_t>(0, total - in[i]);
       const int64_t small = total / 2, big = total - small;
       g.pad_begin[i] = auto_pad == "SAME_UPPER" ? small : big;
       g.pad_end[i] = total - g.pad_begin[i];
@@ -60,15 +78,24 @@ StatusOr<WindowGeometry> ResolveWindow(const Node& node, const std::vector<int64
       return InvalidArgument(node.Describe(), ": auto_pad \"", auto_pad,
                              "\" is not NOTSET, SAME_UPPER, SAME_LOWER or VALID");
     }
-    const int64_t span = in[i] + g.pad_begin[i] + g.pad_end[i] - extent;
+    int64_t padded = 0;
+    if (!CheckedAdd(in[i], g.pad_begin[i], &padded) || !CheckedAdd(padded, g.pad_end[i], &padded)) {
+      return too_large();
+    }
+    const int64_t span = padded - extent;  // both non-negative: cannot overflow
     if (span < 0) {
       return InvalidArgument(node.Describe(), ": window ", extent, " (kernel ", g.kernel[i],
                              ", dilation ", g.dilation[i], ") is larger than the padded input ",
-                             in[i] + g.pad_begin[i] + g.pad_end[i], " in spatial dim ", i);
+                             padded, " in spatial dim ", i);
     }
-    g.out[i] = (ceil_mode ? (span + g.stride[i] - 1) / g.stride[i] : span / g.stride[i]) + 1;
-    // With ceil_mode, the last window must start inside the input or its begin padding.
-    if (ceil_mode && (g.out[i] - 1) * g.stride[i] >= in[i] + g.pad_begin[i]) --g.out[i];
+    g.out[i] = span / g.stride[i] + 1;
+    if (ceil_mode) {
+      if (span % g.stride[i] != 0) ++g.out[i];
+      // With ceil_mode, the last window must start inside the input or its begin padding.
+      int64_t last_start = 0;
+      if (!CheckedMul(g.out[i] - 1, g.stride[i], &last_start)) return too_large();
+      if (last_start >= in[i] + g.pad_begin[i]) --g.out[i];  // in + pad_begin <= padded
+    }
   }
   return g;
 }

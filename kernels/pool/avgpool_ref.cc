@@ -5,12 +5,9 @@ namespace {
 
 // How many window taps t in [0, kernel) land on an index start + t·dilation in [lo, hi).
 int64_t TapsIn(int64_t start, int64_t kernel, int64_t dilation, int64_t lo, int64_t hi) {
-  int64_t n = 0;
-  for (int64_t t = 0; t < kernel; ++t) {
-    const int64_t i = start + t * dilation;
-    if (i >= lo && i < hi) ++n;
-  }
-  return n;
+  int64_t b = 0, e = 0;
+  TapRange(start, kernel, dilation, lo, hi, &b, &e);
+  return e - b;
 }
 
 }  // namespace
@@ -29,26 +26,29 @@ void avgpool_f32_ref(const PoolParams& params, bool count_include_pad, const flo
         for (int64_t o2 = 0; o2 < p.out[2]; ++o2) {
           const int64_t s2 = o2 * p.stride[2] - p.pad_begin[2];
           float sum = 0.f;
-          for (int64_t k0 = 0; k0 < p.kernel[0]; ++k0) {
+          // Only the taps inside the input contribute to the sum.
+          int64_t kb[3], ke[3];
+          TapRange(s0, p.kernel[0], p.dilation[0], 0, p.in[0], &kb[0], &ke[0]);
+          TapRange(s1, p.kernel[1], p.dilation[1], 0, p.in[1], &kb[1], &ke[1]);
+          TapRange(s2, p.kernel[2], p.dilation[2], 0, p.in[2], &kb[2], &ke[2]);
+          for (int64_t k0 = kb[0]; k0 < ke[0]; ++k0) {
             const int64_t i0 = s0 + k0 * p.dilation[0];
-            if (i0 < 0 || i0 >= p.in[0]) continue;
-            for (int64_t k1 = 0; k1 < p.kernel[1]; ++k1) {
+            for (int64_t k1 = kb[1]; k1 < ke[1]; ++k1) {
               const int64_t i1 = s1 + k1 * p.dilation[1];
-              if (i1 < 0 || i1 >= p.in[1]) continue;
-              for (int64_t k2 = 0; k2 < p.kernel[2]; ++k2) {
+              for (int64_t k2 = kb[2]; k2 < ke[2]; ++k2) {
                 const int64_t i2 = s2 + k2 * p.dilation[2];
-                if (i2 < 0 || i2 >= p.in[2]) continue;
                 sum += xp[(i0 * p.in[1] + i1) * p.in[2] + i2];
               }
             }
           }
-          // The count factorizes per dim: the window is a product of per-dim tap sets.
-          int64_t count = 1;
+          // The count factorizes per dim: the window is a product of per-dim tap sets. Kept in
+          // double: exact for any real window, and a hostile one cannot overflow it.
+          double count = 1;
           const int64_t starts[3] = {s0, s1, s2};
           for (int d = 0; d < 3; ++d) {
             const int64_t lo = count_include_pad ? -p.pad_begin[d] : 0;
             const int64_t hi = count_include_pad ? p.in[d] + p.pad_end[d] : p.in[d];
-            count *= TapsIn(starts[d], p.kernel[d], p.dilation[d], lo, hi);
+            count *= static_cast<double>(TapsIn(starts[d], p.kernel[d], p.dilation[d], lo, hi));
           }
           yp[(o0 * p.out[1] + o1) * p.out[2] + o2] =
               count > 0 ? sum / static_cast<float>(count) : 0.f;

@@ -19,15 +19,20 @@ void MaxPoolRef(const PoolParams& params, const T* x, T* y, int64_t* indices, In
         for (int64_t o2 = 0; o2 < p.out[2]; ++o2) {
           T best = std::numeric_limits<T>::lowest();
           int64_t b0 = -1, b1 = -1, b2 = -1;
-          for (int64_t k0 = 0; k0 < p.kernel[0]; ++k0) {
-            const int64_t i0 = o0 * p.stride[0] - p.pad_begin[0] + k0 * p.dilation[0];
-            if (i0 < 0 || i0 >= p.in[0]) continue;
-            for (int64_t k1 = 0; k1 < p.kernel[1]; ++k1) {
-              const int64_t i1 = o1 * p.stride[1] - p.pad_begin[1] + k1 * p.dilation[1];
-              if (i1 < 0 || i1 >= p.in[1]) continue;
-              for (int64_t k2 = 0; k2 < p.kernel[2]; ++k2) {
-                const int64_t i2 = o2 * p.stride[2] - p.pad_begin[2] + k2 * p.dilation[2];
-                if (i2 < 0 || i2 >= p.in[2]) continue;
+          const int64_t s0 = o0 * p.stride[0] - p.pad_begin[0];
+          const int64_t s1 = o1 * p.stride[1] - p.pad_begin[1];
+          const int64_t s2 = o2 * p.stride[2] - p.pad_begin[2];
+          // Only the taps inside the input are compared (padding never wins).
+          int64_t kb[3], ke[3];
+          TapRange(s0, p.kernel[0], p.dilation[0], 0, p.in[0], &kb[0], &ke[0]);
+          TapRange(s1, p.kernel[1], p.dilation[1], 0, p.in[1], &kb[1], &ke[1]);
+          TapRange(s2, p.kernel[2], p.dilation[2], 0, p.in[2], &kb[2], &ke[2]);
+          for (int64_t k0 = kb[0]; k0 < ke[0]; ++k0) {
+            const int64_t i0 = s0 + k0 * p.dilation[0];
+            for (int64_t k1 = kb[1]; k1 < ke[1]; ++k1) {
+              const int64_t i1 = s1 + k1 * p.dilation[1];
+              for (int64_t k2 = kb[2]; k2 < ke[2]; ++k2) {
+                const int64_t i2 = s2 + k2 * p.dilation[2];
                 const T v = xp[(i0 * p.in[1] + i1) * p.in[2] + i2];
                 // The first element seen always wins, so an all-lowest window still has an index.
                 if (b0 < 0 || v > best) {

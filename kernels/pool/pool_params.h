@@ -21,6 +21,22 @@ struct PoolParams {
   int64_t pad_end[kMaxPoolSpatial] = {0, 0, 0};
 };
 
+// The window taps t in [0, kernel) whose index start + t·dilation lies in [lo, hi), as the
+// half-open range [*begin, *end) (empty when *begin == *end). Computed in O(1), so a window
+// made mostly of padding (a hostile kernel_shape of 2^40 with SAME padding) costs only its
+// taps inside [lo, hi), never kernel iterations. dilation >= 1.
+inline void TapRange(int64_t start, int64_t kernel, int64_t dilation, int64_t lo, int64_t hi,
+                     int64_t* begin, int64_t* end) {
+  // First t with start + t·d >= lo: ceil((lo − start) / d) when start < lo.
+  int64_t b = start >= lo ? 0 : (lo - start - 1) / dilation + 1;
+  // One past the last t with start + t·d <= hi − 1.
+  int64_t e = start >= hi ? 0 : (hi - 1 - start) / dilation + 1;
+  if (e > kernel) e = kernel;
+  if (b > e) b = e;
+  *begin = b;
+  *end = e;
+}
+
 // PoolParams with every dim filled to 3: unused trailing dims become size 1, stride 1, no pads.
 // Lets each kernel run one triple loop for 1-D, 2-D and 3-D pooling.
 inline PoolParams Expand3(const PoolParams& p) {
