@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "graph/checked_math.h"
 #include "graph/ops/op_schema.h"
 
 namespace finch {
@@ -28,7 +29,10 @@ StatusOr<ConvGeometry> ResolveConvTranspose(const Node& node, const Shape& x, co
     return InvalidArgument(node.Describe(), ": weight ", ShapeToString(w), " has ", w[0],
                            " input channels, X ", ShapeToString(x), " has ", g.in_channels);
   }
-  g.out_channels = w[1] * g.groups;
+  if (!CheckedMul(w[1], g.groups, &g.out_channels)) {
+    return InvalidArgument(node.Describe(), ": weight ", ShapeToString(w), " x group ", g.groups,
+                           " output channels overflow int64");
+  }
   if (bias && (bias->size() != 1 || (*bias)[0] != g.out_channels)) {
     return InvalidArgument(node.Describe(), ": bias has shape ", ShapeToString(*bias),
                            ", expected [", g.out_channels, "]");
@@ -79,11 +83,26 @@ StatusOr<ConvGeometry> ResolveConvTranspose(const Node& node, const Shape& x, co
                              ", pads ", pads[i], "/", pads[n + i], ", output_padding ",
                              output_padding[i], "; expected >= 1, >= 1, >= 1, >= 0, >= 0");
     }
-    const int64_t full = win.stride[i] * (win.in[i] - 1) + output_padding[i] +
-                         (win.kernel[i] - 1) * win.dilation[i] + 1;
+    // full = stride·(in − 1) + output_padding + (kernel − 1)·dilation + 1, checked.
+    int64_t span = 0, extent = 0, full = 0;
+    if (!CheckedMul(win.stride[i], win.in[i] - 1, &span) ||
+        !CheckedMul(win.kernel[i] - 1, win.dilation[i], &extent) ||
+        !CheckedAdd(span, output_padding[i], &full) || !CheckedAdd(full, extent, &full) ||
+        !CheckedAdd(full, 1, &full)) {
+      return InvalidArgument(node.Describe(), ": dim ", i, ": stride ", win.stride[i], ", input ",
+                             win.in[i], ", kernel ", win.kernel[i], ", dilation ",
+                             win.dilation[i], " give an output size beyond int64");
+    }
     const bool same = auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER";
     if (!output_shape.empty() || same) {
-      win.out[i] = output_shape.empty() ? win.in[i] * win.stride[i] : output_shape[i];
+      if (output_shape.empty()) {
+        if (!CheckedMul(win.in[i], win.stride[i], &win.out[i])) {
+          return InvalidArgument(node.Describe(), ": dim ", i, ": input ", win.in[i], " x stride ",
+                                 win.stride[i], " overflows int64");
+        }
+      } else {
+        win.out[i] = output_shape[i];
+      }
       const int64_t total = std::max<int64_t>(0, full - win.out[i]);
       win.pad_begin[i] = auto_pad == "SAME_LOWER" ? total - total / 2 : total / 2;
       win.pad_end[i] = total - win.pad_begin[i];

@@ -117,6 +117,9 @@ void eyelike_ref(int64_t rows, int64_t cols, int64_t k, const void* one, size_t 
                  void* y) {
   char* out = static_cast<char*>(y);
   std::memset(out, 0, static_cast<size_t>(rows * cols) * elem_size);
+  // No diagonal element lies inside the matrix when k >= cols or k <= -rows; otherwise
+  // -rows < k < cols, so r + k cannot overflow.
+  if (k >= cols || k <= -rows) return;
   for (int64_t r = 0; r < rows; ++r) {
     const int64_t c = r + k;
     if (c >= 0 && c < cols) std::memcpy(out + (r * cols + c) * elem_size, one, elem_size);
