@@ -155,6 +155,9 @@ void ExportOnnxModel(const Graph& graph, onnx::ModelProto* model) {
     for (ValueId v : node.outputs) np->add_output(name_of(v));
     // std::map iterates in name order: the same graph always serializes to the same bytes.
     for (const auto& [name, attr] : node.attributes) {
+      // Provenance that passes record on standard ops (a Conv that absorbed a BatchNorm) is
+      // not an ONNX attribute of those ops; other runtimes would reject it.
+      if (node.domain.empty() && name == "fused_from") continue;
       AttributeToProto(name, attr, np->add_attribute());
     }
     // Typed intermediate values: hints for the importer (graph I/O types are already written).

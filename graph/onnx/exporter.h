@@ -10,7 +10,8 @@
 //     constants nobody reads are dropped (a pass that folded BN leaves its old weights behind);
 //   - typed intermediate values as value_info (hints the importer reads back);
 //   - nodes in the graph's order with their names, domains and every attribute kind; an
-//     omitted optional input as "".
+//     omitted optional input as "". The passes' provenance attribute `fused_from` is kept on
+//     nodes of the "finch" domain and dropped from standard ops, which do not define it.
 // A value with an empty name, or one whose name another value already took, is written under
 // a generated unique name ("finch_value_<id>"), so passes need not invent names to export.
 #pragma once

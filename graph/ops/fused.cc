@@ -320,7 +320,8 @@ void RegisterFusedSchemas(OpSchemaRegistry& r) {
   r.Register(OpSchema{kFinchDomain, "FusedConv", 2, 4, 1, 1, 1, InferFusedConv});
   r.Register(OpSchema{kFinchDomain, "FusedGemm", 2, 3, 1, 1, 1, InferFusedGemm});
   r.Register(OpSchema{kFinchDomain, "SqueezeExcite", 5, 5, 1, 1, 1, InferSqueezeExcite});
-  r.Register(OpSchema{kFinchDomain, "InvertedResidual", 10, kIrNumInputs, 1, 1, 1,
+  // Inputs 1, 2 and 5..8 may be omitted; ResolveInvertedResidual checks the required ones.
+  r.Register(OpSchema{kFinchDomain, "InvertedResidual", 1, kIrNumInputs, 1, 1, 1,
                       InferInvertedResidual});
 }
 
