@@ -1,0 +1,427 @@
+// fuse-residual: Add(Conv(x), z) with z of the conv output's shape becomes one finch::FusedConv
+// with Z = z. Each pattern is checked for structure and run against the unfused graph; each
+// guard has a negative test (0 rewrites, identical graph); the shared models run through the
+// default pipeline against ONNX Runtime's outputs.
+//
+// Tolerance: the reference FusedConv computes conv + B, then + Z, in float, as Conv and Add do
+// one after the other, so the outputs agree to the last bit in practice; rtol 1e-5 only leaves
+// room for a compiler contracting a multiply-add differently in the two translation units.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <random>
+#include <set>
+
+#include "graph/onnx/tensor_proto.h"
+#include "graph/ops/fused.h"
+#include "graph/passes/passes.h"
+#include "graph/passes/pipeline.h"
+#include "runtime/node_evaluator.h"
+#include "tests/util/test_util.h"
+
+namespace finch {
+namespace {
+
+using testing::FloatAttr;
+using testing::IntAttr;
+using testing::IntsAttr;
+
+Tensor RandomTensor(const Shape& shape, uint32_t seed, DataType dtype = DataType::kFloat32) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(-1.f, 1.f);
+  std::vector<float> v(NumElements(shape));
+  for (float& x : v) x = dist(rng);
+  if (dtype == DataType::kInt32) {
+    std::vector<int32_t> iv(v.size());
+    for (size_t i = 0; i < v.size(); ++i) iv[i] = static_cast<int32_t>(v[i] * 10);
+    return Tensor::FromVector<int32_t>(shape, iv);
+  }
+  return Tensor::FromVector<float>(shape, v);
+}
+
+// Builds small graphs: node outputs are named "<node>_out".
+class Builder {
+ public:
+  explicit Builder(int64_t opset = 13) { g.opset_imports[""] = opset; }
+
+  // An input whose first dim is the symbol "N" and whose other dims are `dims`.
+  ValueId Input(const std::string& name, const Shape& dims, DataType dtype = DataType::kFloat32,
+                bool symbolic_batch = true) {
+    TensorType t;
+    t.dtype = dtype;
+    t.dims.emplace();
+    for (size_t i = 0; i < dims.size(); ++i) {
+      Dim d;
+      if (i == 0 && symbolic_batch)
+        d.param = "N";
+      else
+        d.value = dims[i];
+      t.dims->push_back(d);
+    }
+    const ValueId v = g.AddValue(name, t);
+    g.inputs.push_back(v);
+    return v;
+  }
+  ValueId Const(const std::string& name, Tensor t) {
+    return g.AddConstant(name, std::make_shared<const Tensor>(std::move(t)));
+  }
+  ValueId Random(const std::string& name, const Shape& shape, uint32_t seed) {
+    return Const(name, RandomTensor(shape, seed));
+  }
+  ValueId Op(const std::string& op, const std::string& name, std::vector<ValueId> inputs,
+             std::map<std::string, Attribute> attributes = {}, const std::string& domain = "") {
+    Node n;
+    n.name = name;
+    n.op_type = op;
+    n.domain = domain;
+    n.inputs = std::move(inputs);
+    n.attributes = std::move(attributes);
+    const ValueId out = g.AddValue(name + "_out");
+    n.outputs = {out};
+    g.nodes.push_back(std::move(n));
+    return out;
+  }
+  void Output(ValueId v) { g.outputs.push_back(v); }
+
+  Graph g;
+};
+
+// A [N, 3, 7, 7] -> Conv 3x3 pad 1 -> [N, 5, 7, 7] graph; returns the conv output.
+ValueId AddConv(Builder& b, ValueId x, const std::string& name, int64_t cin, int64_t cout,
+                uint32_t seed, bool bias = true) {
+  std::vector<ValueId> in = {x, b.Random(name + ".w", {cout, cin, 3, 3}, seed)};
+  if (bias) in.push_back(b.Random(name + ".b", {cout}, seed + 1));
+  return b.Op("Conv", name, in,
+              {{"pads", IntsAttr({1, 1, 1, 1})}, {"kernel_shape", IntsAttr({3, 3})}});
+}
+
+Attribute StringsAttr(std::vector<std::string> v) {
+  Attribute a;
+  a.kind = Attribute::Kind::kStrings;
+  a.strings = std::move(v);
+  return a;
+}
+
+// Everything a pass could change, as text.
+std::string Dump(const Graph& g) {
+  std::string s;
+  auto name = [&](ValueId v) { return v == kNoValue ? std::string("-") : g.values[v].name; };
+  for (const Node& n : g.nodes) {
+    s += n.domain + "::" + n.op_type + " " + n.name + " (";
+    for (ValueId v : n.inputs) s += name(v) + ",";
+    s += ") -> (";
+    for (ValueId v : n.outputs) s += name(v) + ",";
+    s += ") {";
+    for (const auto& [k, a] : n.attributes) s += k + ":" + AttributeKindName(a.kind) + ",";
+    s += "}\n";
+  }
+  s += "inputs:";
+  for (ValueId v : g.inputs) s += name(v) + ",";
+  s += " outputs:";
+  for (ValueId v : g.outputs) s += name(v) + ",";
+  s += StrCat(" values:", g.values.size());
+  return s;
+}
+
+StatusOr<PassResult> RunPass(const Graph& g) { return FuseResidual(g, RuntimePassContext()); }
+
+// Runs `original` and `rewritten` unoptimized on the same inputs; outputs must agree.
+void ExpectSameOutputs(const Graph& original, const Graph& rewritten,
+                       const std::vector<Tensor>& inputs) {
+  auto s0 = Session::Create(original, SessionOptions{1, false});
+  auto s1 = Session::Create(rewritten, SessionOptions{1, false});
+  ASSERT_TRUE(s0.ok()) << s0.status().ToString();
+  ASSERT_TRUE(s1.ok()) << s1.status().ToString();
+  auto want = (*s0)->Run(inputs);
+  auto got = (*s1)->Run(inputs);
+  ASSERT_TRUE(want.ok()) << want.status().ToString();
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_EQ(want->size(), got->size());
+  for (size_t i = 0; i < want->size(); ++i) {
+    std::string why;
+    EXPECT_TRUE(testing::AllClose((*got)[i], (*want)[i], 1e-5, 1e-6, &why)) << why;
+  }
+}
+
+const Node* FindNode(const Graph& g, const std::string& name) {
+  for (const Node& n : g.nodes) {
+    if (n.name == name) return &n;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> FusedFromOf(const Node& n) {
+  const Attribute* a = n.FindAttribute("fused_from");
+  return a ? a->strings : std::vector<std::string>{};
+}
+
+void ExpectUnchanged(const Graph& g) {
+  auto r = RunPass(g);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->rewrites, 0);
+  EXPECT_EQ(Dump(r->graph), Dump(g));
+}
+
+// ---- positives --------------------------------------------------------------------------
+
+// x [N, 5, 7, 7] -> Conv 5->5 3x3 pad 1 -> a;  y = Add(a, x) or Add(x, a).
+void CheckConvPlusInput(bool conv_first, bool bias) {
+  Builder b;
+  const ValueId x = b.Input("x", {0, 5, 7, 7});
+  const ValueId a = AddConv(b, x, "conv", 5, 5, 11, bias);
+  b.Output(
+      b.Op("Add", "add", conv_first ? std::vector<ValueId>{a, x} : std::vector<ValueId>{x, a}));
+  auto r = RunPass(b.g);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->rewrites, 1);
+  const Graph& g = r->graph;
+  EXPECT_EQ(CountOps(g), (std::map<std::string, int>{{"finch::FusedConv", 1}}));
+  const Node& fused = g.nodes[0];
+  EXPECT_EQ(fused.name, "conv");
+  EXPECT_EQ(fused.domain, kFinchDomain);
+  ASSERT_EQ(fused.inputs.size(), 4u);
+  EXPECT_EQ(g.values[fused.inputs[0]].name, "x");
+  EXPECT_EQ(fused.has_input(2), bias);
+  EXPECT_EQ(g.values[fused.inputs[3]].name, "x");
+  EXPECT_EQ(g.values[fused.outputs[0]].name, "add_out");
+  EXPECT_EQ(g.values[g.outputs[0]].name, "add_out");
+  EXPECT_EQ(FusedFromOf(fused), std::vector<std::string>({"conv", "add"}));
+  EXPECT_EQ(fused.FindAttribute("activation"), nullptr);
+  ASSERT_NE(fused.FindAttribute("pads"), nullptr);
+  EXPECT_EQ(fused.FindAttribute("pads")->ints, std::vector<int64_t>({1, 1, 1, 1}));
+  EXPECT_EQ(g.opset(kFinchDomain), 1);
+  ExpectSameOutputs(b.g, g, {RandomTensor({2, 5, 7, 7}, 5)});
+}
+
+TEST(FuseResidualPass, AddOfConvAndInput) { CheckConvPlusInput(true, true); }
+TEST(FuseResidualPass, AddOfInputAndConvWithoutBias) { CheckConvPlusInput(false, false); }
+
+TEST(FuseResidualPass, BothOperandsConvsPicksTheLaterConv) {
+  Builder b;
+  const ValueId x = b.Input("x", {0, 3, 7, 7});
+  const ValueId shortcut = AddConv(b, x, "shortcut", 3, 5, 21);
+  const ValueId main = AddConv(b, b.Op("Relu", "relu", {x}), "main", 3, 5, 23);
+  b.Output(b.Op("Add", "add", {shortcut, main}));
+  auto r = RunPass(b.g);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->rewrites, 1);
+  const Graph& g = r->graph;
+  EXPECT_EQ(CountOps(g),
+            (std::map<std::string, int>{{"Conv", 1}, {"Relu", 1}, {"finch::FusedConv", 1}}));
+  const Node* fused = FindNode(g, "main");
+  ASSERT_NE(fused, nullptr);
+  EXPECT_EQ(fused->op_type, "FusedConv");
+  ASSERT_EQ(fused->inputs.size(), 4u);
+  EXPECT_EQ(g.values[fused->inputs[3]].name, "shortcut_out");
+  EXPECT_EQ(FusedFromOf(*fused), std::vector<std::string>({"main", "add"}));
+  ExpectSameOutputs(b.g, g, {RandomTensor({2, 3, 7, 7}, 6)});
+}
+
+TEST(FuseResidualPass, FusedConvWithoutActivationConcatenatesFusedFrom) {
+  Builder b;
+  const ValueId x = b.Input("x", {0, 5, 7, 7});
+  const ValueId a =
+      b.Op("FusedConv", "conv", {x, b.Random("w", {5, 5, 3, 3}, 31), b.Random("bias", {5}, 32)},
+           {{"pads", IntsAttr({1, 1, 1, 1})}, {"fused_from", StringsAttr({"conv", "bn"})}},
+           kFinchDomain);
+  b.g.opset_imports[kFinchDomain] = 1;
+  const ValueId z = b.Op("Sigmoid", "gate", {x});
+  b.Output(b.Op("Add", "add", {z, a}));
+  auto r = RunPass(b.g);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->rewrites, 1);
+  const Node* fused = FindNode(r->graph, "conv");
+  ASSERT_NE(fused, nullptr);
+  EXPECT_EQ(FusedFromOf(*fused), std::vector<std::string>({"conv", "bn", "add"}));
+  EXPECT_EQ(r->graph.values[fused->inputs[3]].name, "gate_out");
+  ExpectSameOutputs(b.g, r->graph, {RandomTensor({2, 5, 7, 7}, 7)});
+}
+
+TEST(FuseResidualPass, ThenFuseActivationAppliesTheActivationAfterZ) {
+  // Conv -> Add(x) -> Relu: residual first, then the activation, as the pipeline orders them.
+  Builder b;
+  const ValueId x = b.Input("x", {0, 5, 7, 7});
+  const ValueId y = b.Op("Add", "add", {AddConv(b, x, "conv", 5, 5, 41), x});
+  b.Output(b.Op("Relu", "relu", {y}));
+  auto r = RunPass(b.g);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->rewrites, 1);
+  auto r2 = FuseActivation(r->graph, RuntimePassContext());
+  ASSERT_TRUE(r2.ok()) << r2.status().ToString();
+  EXPECT_EQ(r2->rewrites, 1);
+  ASSERT_EQ(r2->graph.nodes.size(), 1u);
+  const Node& fused = r2->graph.nodes[0];
+  EXPECT_EQ(fused.inputs.size(), 4u);
+  EXPECT_EQ(fused.GetString("activation", "").value(), "Relu");
+  EXPECT_EQ(FusedFromOf(fused), std::vector<std::string>({"conv", "add", "relu"}));
+  ExpectSameOutputs(b.g, r2->graph, {RandomTensor({2, 5, 7, 7}, 8)});
+}
+
+TEST(FuseResidualPass, StridedConvWithSameShapeResidual) {
+  // Conv stride 2 over [N, 3, 9, 9] -> [N, 5, 5, 5]; z a second input of that shape.
+  Builder b;
+  const ValueId x = b.Input("x", {0, 3, 9, 9});
+  const ValueId z = b.Input("z", {0, 5, 5, 5});
+  const ValueId a = b.Op("Conv", "conv", {x, b.Random("w", {5, 3, 3, 3}, 51)},
+                         {{"pads", IntsAttr({1, 1, 1, 1})}, {"strides", IntsAttr({2, 2})}});
+  b.Output(b.Op("Add", "add", {a, z}));
+  auto r = RunPass(b.g);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->rewrites, 1);
+  ExpectSameOutputs(b.g, r->graph, {RandomTensor({3, 3, 9, 9}, 9), RandomTensor({3, 5, 5, 5}, 10)});
+}
+
+// ---- guards -----------------------------------------------------------------------------
+
+TEST(FuseResidualPass, BroadcastingAddIsKept) {
+  Builder b;
+  const ValueId x = b.Input("x", {0, 3, 7, 7});
+  b.Output(b.Op("Add", "add", {AddConv(b, x, "conv", 3, 5, 61), b.Random("bias", {5, 1, 1}, 62)}));
+  ExpectUnchanged(b.g);
+}
+
+TEST(FuseResidualPass, BroadcastingBatchOfOneIsKept) {
+  // z [1, 5, 7, 7] matches only when N = 1.
+  Builder b;
+  const ValueId x = b.Input("x", {0, 3, 7, 7});
+  const ValueId z = b.Input("z", {1, 5, 7, 7}, DataType::kFloat32, false);
+  b.Output(b.Op("Add", "add", {AddConv(b, x, "conv", 3, 5, 63), z}));
+  ExpectUnchanged(b.g);
+}
+
+TEST(FuseResidualPass, ConvOutputWithAnotherReaderIsKept) {
+  Builder b;
+  const ValueId x = b.Input("x", {0, 5, 7, 7});
+  const ValueId a = AddConv(b, x, "conv", 5, 5, 64);
+  b.Output(b.Op("Add", "add", {a, x}));
+  b.Output(b.Op("Relu", "relu", {a}));
+  ExpectUnchanged(b.g);
+}
+
+TEST(FuseResidualPass, ConvOutputThatIsAGraphOutputIsKept) {
+  Builder b;
+  const ValueId x = b.Input("x", {0, 5, 7, 7});
+  const ValueId a = AddConv(b, x, "conv", 5, 5, 65);
+  b.Output(b.Op("Add", "add", {a, x}));
+  b.Output(a);
+  ExpectUnchanged(b.g);
+}
+
+TEST(FuseResidualPass, ConvWithActivationIsKept) {
+  Builder b;
+  const ValueId x = b.Input("x", {0, 5, 7, 7});
+  const ValueId a =
+      b.Op("FusedConv", "conv", {x, b.Random("w", {5, 5, 3, 3}, 66)},
+           {{"pads", IntsAttr({1, 1, 1, 1})}, {"activation", testing::StringAttr("Relu")}},
+           kFinchDomain);
+  b.g.opset_imports[kFinchDomain] = 1;
+  b.Output(b.Op("Add", "add", {a, x}));
+  ExpectUnchanged(b.g);
+}
+
+TEST(FuseResidualPass, ConvWithResidualAlreadyIsKept) {
+  Builder b;
+  const ValueId x = b.Input("x", {0, 5, 7, 7});
+  const ValueId a = b.Op("FusedConv", "conv", {x, b.Random("w", {5, 5, 3, 3}, 67), kNoValue, x},
+                         {{"pads", IntsAttr({1, 1, 1, 1})}}, kFinchDomain);
+  b.g.opset_imports[kFinchDomain] = 1;
+  b.Output(b.Op("Add", "add", {a, x}));
+  ExpectUnchanged(b.g);
+}
+
+TEST(FuseResidualPass, AddOfConvWithItselfIsKept) {
+  Builder b;
+  const ValueId x = b.Input("x", {0, 5, 7, 7});
+  const ValueId a = AddConv(b, x, "conv", 5, 5, 68);
+  b.Output(b.Op("Add", "add", {a, a}));
+  ExpectUnchanged(b.g);
+}
+
+TEST(FuseResidualPass, OtherProducersAreKept) {
+  Builder b;
+  const ValueId x = b.Input("x", {0, 5, 7, 7});
+  b.Output(b.Op("Add", "add", {b.Op("Relu", "relu", {x}), x}));
+  ExpectUnchanged(b.g);
+}
+
+// ---- the shared models ------------------------------------------------------------------
+
+std::string Counts(const std::map<std::string, int>& counts) {
+  std::string s;
+  for (const auto& [op, k] : counts) s += StrCat(op, ":", k, " ");
+  return s;
+}
+
+// Adds whose operand comes straight from a Conv / FusedConv (what this pass looks for).
+int ConvAdds(const Graph& g) {
+  const std::vector<int> producer = g.Producers();
+  int adds = 0;
+  for (const Node& n : g.nodes) {
+    if (n.op_type != "Add" || !n.domain.empty()) continue;
+    for (ValueId v : n.inputs) {
+      const int p = v == kNoValue ? -1 : producer[v];
+      if (p >= 0 && (g.nodes[p].op_type == "Conv" || g.nodes[p].op_type == "FusedConv")) {
+        ++adds;
+        break;
+      }
+    }
+  }
+  return adds;
+}
+
+// Loads `model` with the pipeline minus `disabled`, prints op counts, runs both test sets
+// against ONNX Runtime's outputs. Null on a load failure (reported as a test failure).
+std::unique_ptr<Session> LoadAndCheck(const std::string& dir, const std::string& label,
+                                      const std::set<std::string>& disabled) {
+  auto session = Session::Load(dir + "/model.onnx", SessionOptions{1, true, disabled});
+  EXPECT_TRUE(session.ok()) << label << ": " << session.status().ToString();
+  if (!session.ok()) return nullptr;
+  std::printf("  %s: %s\n", label.c_str(), Counts(CountOps((*session)->graph())).c_str());
+  for (const PassRecord& rec : (*session)->pass_records()) {
+    if (rec.name == "fuse-residual") std::printf("    fuse-residual: %d rewrites\n", rec.rewrites);
+  }
+  for (const char* set : {"test_data_set_0", "test_data_set_1"}) {
+    auto input = ReadTensorFile(dir + "/" + set + "/input_0.pb");
+    auto want = ReadTensorFile(dir + "/" + set + "/output_0.pb");
+    EXPECT_TRUE(input.ok() && want.ok()) << dir << "/" << set;
+    if (!input.ok() || !want.ok()) return nullptr;
+    auto got = (*session)->Run({*input});
+    EXPECT_TRUE(got.ok()) << label << ": " << got.status().ToString();
+    if (!got.ok()) return nullptr;
+    const double diff = testing::MaxAbsDiff((*got)[0], *want);
+    const double tol = 1e-4 * std::max(1.0, testing::MaxAbs(*want));
+    std::printf("    %s: max|diff| %.3g (tolerance %.3g)\n", set, diff, tol);
+    EXPECT_LE(diff, tol) << label << " " << set;
+  }
+  return std::move(session).value();
+}
+
+void CheckModel(const std::string& model) {
+  const std::string shared = testing::SharedDir();
+  if (shared.empty()) GTEST_SKIP() << "../shared is absent";
+  const std::string dir = shared + "/models/" + model;
+  auto plain = Session::Load(dir + "/model.onnx", SessionOptions{1, false});
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  std::printf("%s\n  unoptimized: %s\n", model.c_str(),
+              Counts(CountOps((*plain)->graph())).c_str());
+  // The pipeline up to and including this pass (the block fusions after it absorb its
+  // FusedConvs, so its effect shows here), then the default pipeline.
+  auto upto = LoadAndCheck(dir, "pipeline up to fuse-residual",
+                           {"fuse-squeeze-excite", "fuse-inverted-residual"});
+  if (upto) {
+    const Graph& g = upto->graph();
+    auto counts = CountOps(g);
+    if (model.find("vit") == std::string::npos) EXPECT_EQ(ConvAdds(g), 0);
+  }
+  LoadAndCheck(dir, "default pipeline", {});
+}
+
+TEST(FuseResidualPass, MobileNetV2) { CheckModel("mobilenet_v2_op13"); }
+TEST(FuseResidualPass, MobileNetV2Bn) { CheckModel("mobilenet_v2_op13_bn"); }
+TEST(FuseResidualPass, EfficientNetB0) { CheckModel("efficientnet_b0_op13"); }
+TEST(FuseResidualPass, EfficientNetB0Bn) { CheckModel("efficientnet_b0_op13_bn"); }
+TEST(FuseResidualPass, VitTiny) { CheckModel("vit_tiny_op14"); }
+
+}  // namespace
+}  // namespace finch
