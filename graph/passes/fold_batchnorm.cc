@@ -32,7 +32,8 @@
 //     broadcasts along N;
 //   - MatMul: B is a float32 constant [K, C] and A has rank 2 (from A's or the BN input's
 //     declared type): only then is the BN's channel axis the MatMul's last axis;
-//   - scale + shift: x has a declared rank >= 1 (and, when known, C channels on axis 1).
+//   - scale + shift: x has a declared rank >= 1 (and, when known, C channels on axis 1), and
+//     the opset is >= 7 (before it, Mul/Add broadcast only with their `broadcast` attribute).
 #include <algorithm>
 #include <cmath>
 #include <optional>
@@ -321,7 +322,7 @@ StatusOr<PassResult> FoldBatchNorm(const Graph& graph, const PassContext& ctx) {
       }
       if (folded) rw.Remove(n);
     }
-    if (!folded) folded = RewriteAsScaleShift(rw, n, *a);
+    if (!folded && opset >= 7) folded = RewriteAsScaleShift(rw, n, *a);
     rewrites += folded;
   }
   FINCH_ASSIGN_OR_RETURN(Graph out, rw.Finish());

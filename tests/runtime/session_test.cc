@@ -50,7 +50,9 @@ TEST(Session, RunsAndReplansForNewBatch) {
     // Image 0 = 0..8: box sums 0+1+3+4=8, 1+2+4+5=12, 3+4+6+7=20, 4+5+7+8=24.
     EXPECT_EQ(testing::ToFloats(y)[0], 8.f);
     EXPECT_EQ(testing::ToFloats(y)[3], 24.f);
-    if (batch == 2) EXPECT_EQ(testing::ToFloats(y)[4], 8.f + 4 * 9);
+    if (batch == 2) {
+      EXPECT_EQ(testing::ToFloats(y)[4], 8.f + 4 * 9);
+    }
   }
 }
 
