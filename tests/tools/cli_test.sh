@@ -36,6 +36,15 @@ check "input of the wrong shape" 1 "expects float32\[N,3,64,64\], got float32\[1
 head -c 2000 "$tmp/small.onnx" >"$tmp/truncated.onnx"
 check "truncated model" 1 "corrupt or truncated" -- "$finch" run "$tmp/truncated.onnx"
 
+check "optimize writes a fused model" 0 "finch::InvertedResidual" -- "$finch" optimize "$tmp/small.onnx" -o "$tmp/small_opt.onnx"
+check "the optimized model runs" 0 "top-5" -- "$finch" run "$tmp/small_opt.onnx" --iters 1
+check "optimize with a pass off" 0 "fuse-inverted-residual .*disabled" -- "$finch" optimize "$tmp/small.onnx" -o "$tmp/x.onnx" --disable-pass fuse-inverted-residual
+check "optimize: unknown pass" 1 "unknown pass \"nope\"" -- "$finch" optimize "$tmp/small.onnx" -o "$tmp/x.onnx" --disable-pass nope
+check "optimize --dump-after" 0 "graph after fold-batchnorm" -- "$finch" optimize "$tmp/small.onnx" -o "$tmp/x.onnx" --dump-after fold-batchnorm
+check "compare prints groups and speedup" 0 "speedup" -- "$finch" compare "$tmp/small.onnx" --iters 2 --json "$tmp/cmp.json"
+check "compare JSON has the fields" 0 'median_ms' -- grep -E '"unfused": \{"nodes": [0-9]+, "median_ms"' "$tmp/cmp.json"
+check "compare JSON lists groups" 0 '"replaced"' -- cat "$tmp/cmp.json"
+
 if [ "$fails" -ne 0 ]; then
   echo "$fails CLI check(s) failed"
   exit 1
