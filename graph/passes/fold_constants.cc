@@ -2,11 +2,14 @@
 //
 //   c1, c2 (constants) -> Op -> y      =>   y becomes a constant; Op is removed
 //   x [static shape] -> Shape -> s     =>   s becomes a constant (the data of x is not needed)
+//   x [N,197,192] -> Shape -> Gather(2) -> g   =>   g = 192 becomes a constant: a small value
+//        that comes out the same whatever the symbolic dims (graph/passes/shape_facts.h)
 //
 // This folds the weight preprocessing some exporters emit (Transpose/Reshape of initializers)
-// and every shape computation that does not depend on a symbolic dimension. Shape arithmetic
-// that does (a Reshape target built from Shape(x)[0] with a symbolic batch) is folded when a
-// session knows the batch: plans fold whatever is known at that time.
+// and every shape computation that does not depend on a symbolic dimension — the shape
+// subgraphs of torch exports, except the parts that carry the batch. Those (a Reshape target
+// built from Shape(x)[0]) are folded when a session knows the batch: plans fold whatever is
+// known at that time.
 //
 // Guards:
 //   - the context has an evaluator (the runtime's kernels); without one the pass does nothing;
@@ -16,6 +19,7 @@
 //   - an op the evaluator does not support stays a node (not an error).
 #include "graph/passes/passes.h"
 #include "graph/passes/rewrite.h"
+#include "graph/passes/shape_facts.h"
 
 namespace finch {
 namespace {
@@ -28,12 +32,29 @@ bool IsRandom(const Node& node) { return node.op_type.rfind("Random", 0) == 0; }
 
 StatusOr<PassResult> FoldConstants(const Graph& graph, const PassContext& ctx) {
   if (!ctx.evaluate) return PassResult{graph, 0};
+  const ShapeFacts facts = ShapeFacts::Compute(graph, ctx);
   Rewriter rw(graph);
   Graph& g = rw.graph();
   int rewrites = 0;
   for (int n = 0; n < rw.num_nodes(); ++n) {
     const Node& node = rw.node(n);
     if (IsRandom(node)) continue;
+    // Values that do not depend on the symbolic dims.
+    bool invariant = !node.outputs.empty();
+    for (ValueId v : node.outputs) {
+      if (v != kNoValue && !facts.InvariantValue(v)) invariant = false;
+    }
+    if (invariant) {
+      for (ValueId v : node.outputs) {
+        if (v == kNoValue) continue;
+        g.values[v].constant = facts.InvariantValue(v);
+        g.values[v].type = TensorType::Static(g.values[v].constant->dtype(),
+                                              g.values[v].constant->shape());
+      }
+      rw.Remove(n);
+      ++rewrites;
+      continue;
+    }
     const bool shape_of_static = node.op_type == "Shape" && node.domain.empty() &&
                                  node.has_input(0) && g.values[node.inputs[0]].type.is_static();
     std::vector<const Tensor*> inputs(node.inputs.size(), nullptr);

@@ -1,17 +1,23 @@
 #include "graph/passes/shape_facts.h"
 
+#include <cstring>
+
 #include "graph/ops/op_schema.h"
 
 namespace finch {
 namespace {
 
-constexpr int64_t kProbes[] = {1009, 1013};
+constexpr int64_t kProbes[] = {1009, 1013, 3};
 // Values computed on the way only when small: shape arithmetic, not activations.
 constexpr int64_t kMaxEvaluatedElements = 4096;
 
-std::vector<TensorType> Infer(const Graph& graph, const PassContext& ctx, int64_t probe) {
-  std::vector<TensorType> types(graph.values.size());
-  std::vector<std::shared_ptr<const Tensor>> values(graph.values.size());
+void Infer(const Graph& graph, const PassContext& ctx, int64_t probe,
+           std::vector<TensorType>* types_out,
+           std::vector<std::shared_ptr<const Tensor>>* values_out) {
+  std::vector<TensorType>& types = *types_out;
+  std::vector<std::shared_ptr<const Tensor>>& values = *values_out;
+  types.assign(graph.values.size(), TensorType());
+  values.assign(graph.values.size(), nullptr);
   for (size_t v = 0; v < graph.values.size(); ++v) {
     values[v] = graph.values[v].constant;
     if (values[v]) types[v] = graph.values[v].type;
@@ -66,30 +72,46 @@ std::vector<TensorType> Infer(const Graph& graph, const PassContext& ctx, int64_
       values[node.outputs[i]] = std::make_shared<const Tensor>(std::move((*out)[i]));
     }
   }
-  return types;
 }
 
 }  // namespace
 
 ShapeFacts ShapeFacts::Compute(const Graph& graph, const PassContext& ctx) {
   ShapeFacts facts;
-  for (int64_t probe : kProbes) facts.probes_.push_back(Infer(graph, ctx, probe));
+  for (int64_t probe : kProbes) {
+    facts.probes_.emplace_back();
+    Infer(graph, ctx, probe, &facts.probes_.back().types, &facts.probes_.back().values);
+  }
   return facts;
 }
 
 bool ShapeFacts::SameShape(ValueId a, ValueId b) const {
   if (a == kNoValue || b == kNoValue) return false;
-  for (const auto& types : probes_) {
-    const TensorType& ta = types[a];
-    const TensorType& tb = types[b];
+  for (const Probe& p : probes_) {
+    const TensorType& ta = p.types[a];
+    const TensorType& tb = p.types[b];
     if (!ta.is_static() || !tb.is_static() || ta.static_shape() != tb.static_shape()) return false;
   }
   return true;
 }
 
 std::optional<Shape> ShapeFacts::ProbeShape(ValueId v) const {
-  if (v == kNoValue || !probes_[0][v].is_static()) return std::nullopt;
-  return probes_[0][v].static_shape();
+  if (v == kNoValue || !probes_[0].types[v].is_static()) return std::nullopt;
+  return probes_[0].types[v].static_shape();
+}
+
+std::shared_ptr<const Tensor> ShapeFacts::InvariantValue(ValueId v) const {
+  if (v == kNoValue) return nullptr;
+  const std::shared_ptr<const Tensor>& first = probes_[0].values[v];
+  if (!first) return nullptr;
+  for (const Probe& p : probes_) {
+    const Tensor* t = p.values[v].get();
+    if (t == nullptr || t->dtype() != first->dtype() || t->shape() != first->shape() ||
+        std::memcmp(t->raw_data(), first->raw_data(), first->byte_size()) != 0) {
+      return nullptr;
+    }
+  }
+  return first;
 }
 
 }  // namespace finch

@@ -18,6 +18,7 @@
 #include "graph/passes/passes.h"
 #include "graph/passes/pipeline.h"
 #include "runtime/node_evaluator.h"
+#include "tests/util/graph_builder.h"
 #include "tests/util/test_util.h"
 
 namespace finch {
@@ -40,51 +41,13 @@ Tensor RandomTensor(const Shape& shape, uint32_t seed, DataType dtype = DataType
   return Tensor::FromVector<float>(shape, v);
 }
 
-// Builds small graphs: node outputs are named "<node>_out".
-class Builder {
+// Small graphs with a symbolic batch, and a Random(name, shape, seed) constant.
+class Builder : public testing::GraphBuilder {
  public:
-  explicit Builder(int64_t opset = 13) { g.opset_imports[""] = opset; }
-
-  // An input whose first dim is the symbol "N" and whose other dims are `dims`.
-  ValueId Input(const std::string& name, const Shape& dims, DataType dtype = DataType::kFloat32,
-                bool symbolic_batch = true) {
-    TensorType t;
-    t.dtype = dtype;
-    t.dims.emplace();
-    for (size_t i = 0; i < dims.size(); ++i) {
-      Dim d;
-      if (i == 0 && symbolic_batch)
-        d.param = "N";
-      else
-        d.value = dims[i];
-      t.dims->push_back(d);
-    }
-    const ValueId v = g.AddValue(name, t);
-    g.inputs.push_back(v);
-    return v;
-  }
-  ValueId Const(const std::string& name, Tensor t) {
-    return g.AddConstant(name, std::make_shared<const Tensor>(std::move(t)));
-  }
+  using GraphBuilder::GraphBuilder;
   ValueId Random(const std::string& name, const Shape& shape, uint32_t seed) {
     return Const(name, RandomTensor(shape, seed));
   }
-  ValueId Op(const std::string& op, const std::string& name, std::vector<ValueId> inputs,
-             std::map<std::string, Attribute> attributes = {}, const std::string& domain = "") {
-    Node n;
-    n.name = name;
-    n.op_type = op;
-    n.domain = domain;
-    n.inputs = std::move(inputs);
-    n.attributes = std::move(attributes);
-    const ValueId out = g.AddValue(name + "_out");
-    n.outputs = {out};
-    g.nodes.push_back(std::move(n));
-    return out;
-  }
-  void Output(ValueId v) { g.outputs.push_back(v); }
-
-  Graph g;
 };
 
 // A [N, 3, 7, 7] -> Conv 3x3 pad 1 -> [N, 5, 7, 7] graph; returns the conv output.
