@@ -9,7 +9,9 @@
 // of the group both ways (per-node medians over --iters runs). Then whole-graph latencies.
 //
 // Errors: max_abs = max |fused − unfused|; max_rel = max_abs / max |unfused| (norm-wise, so
-// elements near zero do not blow it up); cosine = <f, u> / (|f|·|u|).
+// elements near zero do not blow it up); cosine = <f, u> / (|f|·|u|). Each graph runs on its
+// own inputs, so a group's error includes what the groups before it changed (cumulative, as a
+// deployment sees it).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
