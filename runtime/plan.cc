@@ -165,7 +165,11 @@ StatusOr<std::unique_ptr<Plan>> BuildPlan(const Graph& graph,
     }
   }
   for (ValueId v : graph.outputs) plan->last_use[v] = static_cast<int>(plan->steps.size());
+  plan->memory = PlanMemory(graph, *plan);
+  plan->arenas = std::make_unique<ArenaPool>(plan->memory.arena_bytes);
   return plan;
 }
+
+Plan::~Plan() = default;
 
 }  // namespace finch

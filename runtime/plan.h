@@ -13,6 +13,7 @@
 
 #include "graph/ir.h"
 #include "graph/ops/op_schema.h"
+#include "runtime/memory_plan.h"
 #include "runtime/op_kernel.h"
 
 namespace finch {
@@ -25,12 +26,15 @@ struct PlanStep {
 };
 
 struct Plan {
+  ~Plan();
   std::vector<Shape> input_shapes;  // what this plan was specialised for
   std::vector<TensorType> types;    // per value
   std::vector<std::shared_ptr<const Tensor>> constants;  // per value: known before any run
   std::vector<PlanStep> steps;
   std::vector<int> last_use;  // per value: last step that reads it (-1: none; graph outputs: max)
   int folded_nodes = 0;
+  MemoryPlan memory;                   // arena offsets of the static steps' activations
+  std::unique_ptr<ArenaPool> arenas;   // one arena per concurrent run, reused
 };
 
 // `input_shapes[i]` is the shape fed to graph.inputs[i].

@@ -142,6 +142,24 @@ StatusOr<std::vector<Tensor>> Session::Run(const std::vector<Tensor>& inputs,
   for (const Tensor& t : inputs) shapes.push_back(t.shape());
   FINCH_ASSIGN_OR_RETURN(const Plan* plan, PlanFor(shapes));
 
+  // The run's arena (activations of static steps, at offsets planned once), back to the pool
+  // when the run ends however it ends.
+  std::shared_ptr<uint8_t> arena;
+  if (plan->memory.arena_bytes > 0) {
+    arena = plan->arenas->Acquire();
+    if (!arena) {
+      return ResourceExhausted("out of memory allocating the ", plan->memory.arena_bytes,
+                               "-byte activation arena");
+    }
+  }
+  struct ArenaReturn {
+    ArenaPool* pool;
+    std::shared_ptr<uint8_t>* arena;
+    ~ArenaReturn() {
+      if (*arena) pool->Release(std::move(*arena));
+    }
+  } arena_return{plan->arenas.get(), &arena};
+
   const size_t n_values = graph_.values.size();
   std::vector<const Tensor*> env(n_values, nullptr);
   std::vector<Tensor> owned(n_values);
@@ -177,7 +195,12 @@ StatusOr<std::vector<Tensor>> Session::Run(const std::vector<Tensor>& inputs,
       if (!t.is_static()) {
         return Internal(node.Describe(), ": output ", i, " has no static shape at run time");
       }
-      FINCH_ASSIGN_OR_RETURN(owned[v], Tensor::Allocate(t.dtype, t.static_shape()));
+      const int64_t offset = step.dynamic ? -1 : plan->memory.offset[v];
+      if (offset >= 0) {
+        owned[v] = Tensor::View(t.dtype, t.static_shape(), arena.get() + offset, nullptr);
+      } else {
+        FINCH_ASSIGN_OR_RETURN(owned[v], Tensor::Allocate(t.dtype, t.static_shape()));
+      }
       env[v] = &owned[v];
       ctx.outputs[i] = &owned[v];
     }
@@ -192,6 +215,11 @@ StatusOr<std::vector<Tensor>> Session::Run(const std::vector<Tensor>& inputs,
                                                               start).count();
       }
       profile->steps.push_back(std::move(record));
+      // A fetched activation is copied now: its arena bytes are reused by later steps.
+      for (ValueId v : node.outputs) {
+        if (v == kNoValue || !keep[v]) continue;
+        FINCH_ASSIGN_OR_RETURN(profile->fetched[graph_.values[v].name], owned[v].Clone());
+      }
     }
     // Release what no later step reads.
     for (ValueId v : node.inputs) {
@@ -201,10 +229,10 @@ StatusOr<std::vector<Tensor>> Session::Run(const std::vector<Tensor>& inputs,
       }
     }
   }
-  if (profile) {
+  if (profile) {  // fetched constants and inputs (activations were copied as they were made)
     for (const std::string& name : options.fetch) {
       const ValueId v = graph_.FindValue(name);
-      if (env[v] != nullptr) profile->fetched[name] = *env[v];
+      if (env[v] != nullptr && !profile->fetched.count(name)) profile->fetched[name] = *env[v];
     }
   }
 

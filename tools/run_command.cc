@@ -113,6 +113,9 @@ Status RunCommand(Args& args) {
               plan->folded_nodes);
   for (const auto& [name, count] : kernel_counts) std::printf(" %s x%d", name.c_str(), count);
   std::printf("\n");
+  std::printf("activation memory: arena %.2f MiB (lower bound %.2f MiB; %.2f MiB without reuse)\n",
+              plan->memory.arena_bytes / 1048576.0, plan->memory.lower_bound / 1048576.0,
+              plan->memory.total_bytes / 1048576.0);
   if (!out_dir.empty()) std::printf("wrote %zu output(s) to %s/\n", outputs.size(), out_dir.c_str());
   return Status::Ok();
 }
