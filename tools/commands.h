@@ -10,5 +10,6 @@ Status RunCommand(Args& args);
 Status ZooCommand(Args& args);
 Status OptimizeCommand(Args& args);
 Status CompareCommand(Args& args);
+Status BenchCommand(Args& args);
 
 }  // namespace finch::cli

@@ -25,7 +25,12 @@ const char kUsage[] =
     "  compare MODEL [--input FILE.pb ...] [--threads N] [--iters N] [--json FILE]\n"
     "          [--disable-pass NAME ...]\n"
     "      run the unfused and the fused graph on the same input: per fused node, what it\n"
-    "      replaced, its numerical error and time both ways; then the total speedup.\n";
+    "      replaced, its numerical error and time both ways; then the total speedup.\n"
+    "  bench MODEL [--threads N] [--warmup N] [--iters N] [--no-opt] [--disable-pass NAME ...]\n"
+    "        [--input FILE.pb ...] [--json]\n"
+    "      time --iters runs after --warmup untimed ones: min/median/p90/mean/stddev, the CPU\n"
+    "      and the kernels; --json prints one JSON object on stdout. FINCH_DISABLE_ISA=avx2,fma\n"
+    "      switches CPU features off (forces the scalar path).\n";
 
 }  // namespace
 
@@ -50,6 +55,9 @@ int main(int argc, char** argv) {
   } else if (command == "compare") {
     Args args(argc, argv, 2, {});
     status = finch::cli::CompareCommand(args);
+  } else if (command == "bench") {
+    Args args(argc, argv, 2, {"no-opt", "json"});
+    status = finch::cli::BenchCommand(args);
   } else {
     std::fprintf(stderr, "finch: unknown command \"%s\"\n\n%s", command.c_str(), kUsage);
     return 2;

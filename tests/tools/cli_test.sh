@@ -45,6 +45,20 @@ check "compare prints groups and speedup" 0 "speedup" -- "$finch" compare "$tmp/
 check "compare JSON has the fields" 0 'median_ms' -- grep -E '"unfused": \{"nodes": [0-9]+, "median_ms"' "$tmp/cmp.json"
 check "compare JSON lists groups" 0 '"replaced"' -- cat "$tmp/cmp.json"
 
+check "bench prints the statistics" 0 "latency ms: min [0-9.]* *median [0-9.]* *p90 [0-9.]* *mean [0-9.]* *stddev" -- "$finch" bench "$tmp/small.onnx" --iters 3 --warmup 1
+check "bench prints the CPU and kernels" 0 "^cpu: .* | .*avx512.* | L1d" -- "$finch" bench "$tmp/small.onnx" --iters 1 --warmup 0
+check "bench --json runs" 0 "json written" -- bash -c '"$1" bench "$2" --iters 2 --warmup 1 --json --no-opt >"$3" 2>/dev/null && echo json written' _ "$finch" "$tmp/small.onnx" "$tmp/bench.json"
+check "bench --json: stdout is one JSON line" 0 "^1$" -- bash -c 'wc -l <"$1"' _ "$tmp/bench.json"
+check "bench --json has the fields" 0 '"median_ms"' -- grep -E '^\{"model": ".*small.onnx", "median_ms": [0-9.]+, "min_ms": [0-9.]+, "p90_ms": [0-9.]+, "mean_ms": [0-9.]+, .*"threads": [0-9]+, "iters": 2, "warmup": 1, "optimized": false, .*\}$' "$tmp/bench.json"
+check "bench: FINCH_DISABLE_ISA=all forces scalar" 0 "scalar only" -- env FINCH_DISABLE_ISA=all "$finch" bench "$tmp/small.onnx" --iters 1 --warmup 0
+check "bench: --iters 0" 1 "\-\-iters must be 1" -- "$finch" bench "$tmp/small.onnx" --iters 0
+check "bench: --warmup not a number" 1 "\-\-warmup needs an integer" -- "$finch" bench "$tmp/small.onnx" --warmup lots
+check "bench: --threads -1" 1 "\-\-threads must be 0..1024" -- "$finch" bench "$tmp/small.onnx" --threads -1
+check "bench: unknown option" 1 "unknown option --frobs" -- "$finch" bench "$tmp/small.onnx" --frobs 2
+check "bench: no model" 1 "usage: finch bench" -- "$finch" bench
+check "bench: unknown pass" 1 "unknown pass \"nope\"" -- "$finch" bench "$tmp/small.onnx" --disable-pass nope
+check "bench: missing model" 1 "no such file" -- "$finch" bench "$tmp/nope.onnx" --json
+
 if [ "$fails" -ne 0 ]; then
   echo "$fails CLI check(s) failed"
   exit 1
