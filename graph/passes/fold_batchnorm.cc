@@ -42,6 +42,7 @@
 
 #include "graph/ops/fused.h"
 #include "graph/ops/gemm.h"
+#include "graph/passes/match.h"
 #include "graph/passes/passes.h"
 #include "graph/passes/rewrite.h"
 
@@ -52,15 +53,6 @@ namespace {
 const Tensor* FloatConstant(const Rewriter& rw, ValueId v) {
   const Tensor* t = rw.Constant(v);
   return t != nullptr && t->dtype() == DataType::kFloat32 ? t : nullptr;
-}
-
-// The names a node stands for: its fused_from when it already is a fusion, else its name.
-std::vector<std::string> FusedFrom(const Node& node) {
-  const Attribute* a = node.FindAttribute("fused_from");
-  if (a != nullptr && a->kind == Attribute::Kind::kStrings && !a->strings.empty()) {
-    return a->strings;
-  }
-  return {node.name};
 }
 
 void SetFusedFrom(Node* node, std::vector<std::string> names) {

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "graph/ops/fused.h"
+#include "graph/passes/match.h"
 #include "graph/passes/passes.h"
 #include "graph/passes/rewrite.h"
 
@@ -38,14 +39,6 @@ namespace {
 const Tensor* FloatConstant(const Rewriter& rw, ValueId v) {
   const Tensor* t = rw.Constant(v);
   return t != nullptr && t->dtype() == DataType::kFloat32 ? t : nullptr;
-}
-
-std::vector<std::string> FusedFrom(const Node& node) {
-  const Attribute* a = node.FindAttribute("fused_from");
-  if (a != nullptr && a->kind == Attribute::Kind::kStrings && !a->strings.empty()) {
-    return a->strings;
-  }
-  return {node.name};
 }
 
 // Reads `k` as one value per input channel of a rank-`rank` Conv input with `channels`

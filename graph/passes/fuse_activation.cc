@@ -35,33 +35,12 @@
 
 #include "graph/ops/elementwise.h"
 #include "graph/ops/fused.h"
+#include "graph/passes/match.h"
 #include "graph/passes/passes.h"
 #include "graph/passes/rewrite.h"
 
 namespace finch {
 namespace {
-
-bool IsOp(const Node& node, const char* op_type, const std::string& domain = "") {
-  return node.op_type == op_type && node.domain == domain;
-}
-
-// Float32 or not declared (the producers finch fuses into only compute float32).
-bool FloatOrUnknown(const Graph& g, ValueId v) {
-  if (v == kNoValue) return true;
-  const Value& value = g.values[v];
-  if (value.constant) return value.constant->dtype() == DataType::kFloat32;
-  return value.type.dtype == DataType::kUndefined || value.type.dtype == DataType::kFloat32;
-}
-
-bool AllFloat(const Graph& g, const Node& node) {
-  for (ValueId v : node.inputs) {
-    if (!FloatOrUnknown(g, v)) return false;
-  }
-  for (ValueId v : node.outputs) {
-    if (!FloatOrUnknown(g, v)) return false;
-  }
-  return true;
-}
 
 // A Conv, a Gemm or a finch FusedConv/FusedGemm that has no activation yet.
 bool TakesActivation(const Graph& g, const Node& node) {
@@ -164,15 +143,6 @@ int MatchSiLU(const Rewriter& rw, ValueId a, const std::vector<int>& readers, in
     return readers[1 - k];
   }
   return -1;
-}
-
-// The names a fused node stands for: its fused_from, or its own name.
-std::vector<std::string> FusedFrom(const Node& node) {
-  const Attribute* attr = node.FindAttribute("fused_from");
-  if (attr && attr->kind == Attribute::Kind::kStrings && !attr->strings.empty()) {
-    return attr->strings;
-  }
-  return {node.name};
 }
 
 }  // namespace

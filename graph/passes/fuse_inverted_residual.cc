@@ -31,18 +31,12 @@
 //     depthwise, with X = T;
 //   - every activation parses (ParseFusedActivation).
 #include "graph/ops/fused.h"
+#include "graph/passes/match.h"
 #include "graph/passes/passes.h"
 #include "graph/passes/rewrite.h"
 
 namespace finch {
 namespace {
-
-// The names `node` stands for: its fused_from when it is already fused, else its name.
-std::vector<std::string> FusedFrom(const Node& node) {
-  const Attribute* a = node.FindAttribute("fused_from");
-  if (a && a->kind == Attribute::Kind::kStrings && !a->strings.empty()) return a->strings;
-  return {node.name};
-}
 
 // Attribute `name` as `count` ints, `fallback` (repeated) when absent; false when malformed.
 bool ReadInts(const Node& node, const char* name, size_t count, int64_t fallback,

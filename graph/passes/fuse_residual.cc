@@ -20,29 +20,13 @@
 //   - z is not a itself (Add(a, a) would make the node read its own output);
 //   - every declared element type is float32 (the fused ops are float only).
 #include "graph/ops/fused.h"
+#include "graph/passes/match.h"
 #include "graph/passes/passes.h"
 #include "graph/passes/rewrite.h"
 #include "graph/passes/shape_facts.h"
 
 namespace finch {
 namespace {
-
-bool FloatOrUnknown(const Graph& g, ValueId v) {
-  if (v == kNoValue) return true;
-  const Value& value = g.values[v];
-  if (value.constant) return value.constant->dtype() == DataType::kFloat32;
-  return value.type.dtype == DataType::kUndefined || value.type.dtype == DataType::kFloat32;
-}
-
-bool AllFloat(const Graph& g, const Node& node) {
-  for (ValueId v : node.inputs) {
-    if (!FloatOrUnknown(g, v)) return false;
-  }
-  for (ValueId v : node.outputs) {
-    if (!FloatOrUnknown(g, v)) return false;
-  }
-  return true;
-}
 
 // A Conv, or a FusedConv without activation and without Z, producing exactly one value.
 bool TakesResidual(const Graph& g, const Node& node) {
@@ -59,14 +43,6 @@ bool TakesResidual(const Graph& g, const Node& node) {
     if (!act.ok() || act->kind != FusedActivationKind::kNone) return false;
   }
   return AllFloat(g, node);
-}
-
-std::vector<std::string> FusedFrom(const Node& node) {
-  const Attribute* attr = node.FindAttribute("fused_from");
-  if (attr && attr->kind == Attribute::Kind::kStrings && !attr->strings.empty()) {
-    return attr->strings;
-  }
-  return {node.name};
 }
 
 bool MayHaveResidual(const Graph& g) {

@@ -27,18 +27,12 @@
 // zero bias constant of the right shape is added in its place (exactly what an absent Conv bias
 // means).
 #include "graph/ops/fused.h"
+#include "graph/passes/match.h"
 #include "graph/passes/passes.h"
 #include "graph/passes/rewrite.h"
 
 namespace finch {
 namespace {
-
-// The names `node` stands for: its fused_from when it is already fused, else its name.
-std::vector<std::string> FusedFrom(const Node& node) {
-  const Attribute* a = node.FindAttribute("fused_from");
-  if (a && a->kind == Attribute::Kind::kStrings && !a->strings.empty()) return a->strings;
-  return {node.name};
-}
 
 bool IntsAre(const Node& node, const char* name, int64_t want, size_t count) {
   const Attribute* a = node.FindAttribute(name);

@@ -27,10 +27,9 @@ void avgpool_f32_ref(const PoolParams& params, bool count_include_pad, const flo
           const int64_t s2 = o2 * p.stride[2] - p.pad_begin[2];
           float sum = 0.f;
           // Only the taps inside the input contribute to the sum.
+          const int64_t starts[3] = {s0, s1, s2};
           int64_t kb[3], ke[3];
-          TapRange(s0, p.kernel[0], p.dilation[0], 0, p.in[0], &kb[0], &ke[0]);
-          TapRange(s1, p.kernel[1], p.dilation[1], 0, p.in[1], &kb[1], &ke[1]);
-          TapRange(s2, p.kernel[2], p.dilation[2], 0, p.in[2], &kb[2], &ke[2]);
+          InputTaps(p, starts, kb, ke);
           for (int64_t k0 = kb[0]; k0 < ke[0]; ++k0) {
             const int64_t i0 = s0 + k0 * p.dilation[0];
             for (int64_t k1 = kb[1]; k1 < ke[1]; ++k1) {
@@ -44,7 +43,6 @@ void avgpool_f32_ref(const PoolParams& params, bool count_include_pad, const flo
           // The count factorizes per dim: the window is a product of per-dim tap sets. Kept in
           // double: exact for any real window, and a hostile one cannot overflow it.
           double count = 1;
-          const int64_t starts[3] = {s0, s1, s2};
           for (int d = 0; d < 3; ++d) {
             const int64_t lo = count_include_pad ? -p.pad_begin[d] : 0;
             const int64_t hi = count_include_pad ? p.in[d] + p.pad_end[d] : p.in[d];

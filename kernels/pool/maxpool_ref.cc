@@ -23,10 +23,9 @@ void MaxPoolRef(const PoolParams& params, const T* x, T* y, int64_t* indices, In
           const int64_t s1 = o1 * p.stride[1] - p.pad_begin[1];
           const int64_t s2 = o2 * p.stride[2] - p.pad_begin[2];
           // Only the taps inside the input are compared (padding never wins).
+          const int64_t starts[3] = {s0, s1, s2};
           int64_t kb[3], ke[3];
-          TapRange(s0, p.kernel[0], p.dilation[0], 0, p.in[0], &kb[0], &ke[0]);
-          TapRange(s1, p.kernel[1], p.dilation[1], 0, p.in[1], &kb[1], &ke[1]);
-          TapRange(s2, p.kernel[2], p.dilation[2], 0, p.in[2], &kb[2], &ke[2]);
+          InputTaps(p, starts, kb, ke);
           for (int64_t k0 = kb[0]; k0 < ke[0]; ++k0) {
             const int64_t i0 = s0 + k0 * p.dilation[0];
             for (int64_t k1 = kb[1]; k1 < ke[1]; ++k1) {

@@ -37,6 +37,15 @@ inline void TapRange(int64_t start, int64_t kernel, int64_t dilation, int64_t lo
   *end = e;
 }
 
+// For an expanded (Expand3) window whose first tap sits at start[d] in each dim: the taps inside
+// the input, [begin[d], end[d]) per dim (padding taps are left out).
+inline void InputTaps(const PoolParams& p, const int64_t start[kMaxPoolSpatial],
+                      int64_t begin[kMaxPoolSpatial], int64_t end[kMaxPoolSpatial]) {
+  for (int d = 0; d < kMaxPoolSpatial; ++d) {
+    TapRange(start[d], p.kernel[d], p.dilation[d], 0, p.in[d], &begin[d], &end[d]);
+  }
+}
+
 // PoolParams with every dim filled to 3: unused trailing dims become size 1, stride 1, no pads.
 // Lets each kernel run one triple loop for 1-D, 2-D and 3-D pooling.
 inline PoolParams Expand3(const PoolParams& p) {

@@ -36,6 +36,21 @@ bool VisitFloat(DataType t, Fn&& fn) {
   }
 }
 
+// The same for float32, float64, int32 and int64.
+template <typename Fn>
+bool VisitFloatOrInt32Int64(DataType t, Fn&& fn) {
+  switch (t) {
+    case DataType::kInt32:
+      fn(TypeTag<int32_t>{});
+      return true;
+    case DataType::kInt64:
+      fn(TypeTag<int64_t>{});
+      return true;
+    default:
+      return VisitFloat(t, fn);
+  }
+}
+
 // The same for float32, float64, int8..int64, uint8..uint64.
 template <typename Fn>
 bool VisitNumeric(DataType t, Fn&& fn) {
@@ -45,12 +60,6 @@ bool VisitNumeric(DataType t, Fn&& fn) {
       return true;
     case DataType::kInt16:
       fn(TypeTag<int16_t>{});
-      return true;
-    case DataType::kInt32:
-      fn(TypeTag<int32_t>{});
-      return true;
-    case DataType::kInt64:
-      fn(TypeTag<int64_t>{});
       return true;
     case DataType::kUint8:
       fn(TypeTag<uint8_t>{});
@@ -65,7 +74,7 @@ bool VisitNumeric(DataType t, Fn&& fn) {
       fn(TypeTag<uint64_t>{});
       return true;
     default:
-      return VisitFloat(t, fn);
+      return VisitFloatOrInt32Int64(t, fn);
   }
 }
 

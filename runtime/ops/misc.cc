@@ -19,27 +19,6 @@ Factory Kernel(std::string name, Fn fn) {
   return std::unique_ptr<OpKernel>(MakeKernel(std::move(name), std::move(fn)));
 }
 
-// Calls fn(TypeTag<T>) for the types of IsMiscNumeric.
-template <typename Fn>
-bool VisitMiscNumeric(DataType t, Fn&& fn) {
-  switch (t) {
-    case DataType::kFloat32:
-      fn(TypeTag<float>{});
-      return true;
-    case DataType::kFloat64:
-      fn(TypeTag<double>{});
-      return true;
-    case DataType::kInt32:
-      fn(TypeTag<int32_t>{});
-      return true;
-    case DataType::kInt64:
-      fn(TypeTag<int64_t>{});
-      return true;
-    default:
-      return false;
-  }
-}
-
 Factory MakeHardmax(const KernelBuildContext& b) {
   return Kernel("hardmax_f32_ref", [node = b.node, opset = b.opset](KernelContext& ctx) -> Status {
     const Tensor& x = ctx.input(0);
@@ -65,7 +44,7 @@ Factory MakeCumSum(const KernelBuildContext& b) {
                       int64_t axis, NormalizeAxis(node, "input 1 (axis)", axes[0],
                                                   static_cast<int64_t>(x.rank()), true));
                   const AxisSplit s = SplitAtAxis(x.shape(), axis);
-                  VisitMiscNumeric(x.dtype(), [&](auto tag) {
+                  VisitFloatOrInt32Int64(x.dtype(), [&](auto tag) {
                     using T = typename decltype(tag)::type;
                     kernels::cumsum_ref<T>(s.outer, s.axis, s.inner, a.exclusive, a.reverse,
                                            x.data<T>(), ctx.output(0).mutable_data<T>());
@@ -90,7 +69,7 @@ Factory MakeTopK(const KernelBuildContext& b) {
                     return Internal(node.Describe(), ": output ",
                                     ShapeToString(ctx.output(0).shape()), " does not hold k = ", k);
                   }
-                  VisitMiscNumeric(x.dtype(), [&](auto tag) {
+                  VisitFloatOrInt32Int64(x.dtype(), [&](auto tag) {
                     using T = typename decltype(tag)::type;
                     kernels::topk_ref<T>(s.outer, s.axis, s.inner, k, a.largest, x.data<T>(),
                                          ctx.output(0).mutable_data<T>(),

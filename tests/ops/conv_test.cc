@@ -8,16 +8,11 @@ namespace {
 
 using testing::IntAttr;
 using testing::IntsAttr;
+using testing::Iota;
 using testing::RunGraph;
 using testing::SingleNodeGraph;
 using testing::StringAttr;
 using testing::ToFloats;
-
-std::vector<float> Iota(int n, float start = 0) {
-  std::vector<float> v(n);
-  for (int i = 0; i < n; ++i) v[i] = start + i;
-  return v;
-}
 
 TEST(ConvOps, PaddedStride2) {
   // x = 0..15 in 4x4, 3x3 all-ones kernel, pad 1, stride 2: sums of 3x3 windows centred at

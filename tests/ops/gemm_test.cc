@@ -12,26 +12,13 @@
 namespace finch {
 namespace {
 
+using testing::ExpectRejected;
 using testing::FloatAttr;
 using testing::IntAttr;
 using testing::RunGraph;
 using testing::SingleNodeGraph;
 using testing::ToFloats;
-
-std::vector<int64_t> ToInts(const Tensor& t) {
-  std::vector<int64_t> v(t.num_elements());
-  for (int64_t i = 0; i < t.num_elements(); ++i) v[i] = ElementAsInt64(t, i);
-  return v;
-}
-
-void ExpectRejected(const Graph& g, StatusCode code, const std::string& what) {
-  auto session = Session::Create(g);
-  ASSERT_FALSE(session.ok()) << what;
-  EXPECT_EQ(session.status().code(), code) << session.status().ToString();
-  const std::string& msg = session.status().message();
-  EXPECT_NE(msg.find(g.nodes[0].op_type + " \"n\""), std::string::npos) << msg;
-  EXPECT_NE(msg.find(what), std::string::npos) << msg;
-}
+using testing::ToInts;
 
 // Turns the node's input i from a graph input into a constant.
 void MakeConstant(Graph& g, size_t i, const Tensor& t) {

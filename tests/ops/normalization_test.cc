@@ -10,26 +10,13 @@
 namespace finch {
 namespace {
 
+using testing::ExpectNear;
+using testing::ExpectRejected;
 using testing::FloatAttr;
 using testing::IntAttr;
 using testing::RunGraph;
 using testing::SingleNodeGraph;
 using testing::ToFloats;
-
-void ExpectNear(const Tensor& got, const std::vector<float>& want, float tol = 1e-6f) {
-  const std::vector<float> g = ToFloats(got);
-  ASSERT_EQ(g.size(), want.size());
-  for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(g[i], want[i], tol) << "element " << i;
-}
-
-void ExpectRejected(const Graph& g, StatusCode code, const std::string& what) {
-  auto session = Session::Create(g);
-  ASSERT_FALSE(session.ok()) << what;
-  EXPECT_EQ(session.status().code(), code) << session.status().ToString();
-  const std::string& msg = session.status().message();
-  EXPECT_NE(msg.find(g.nodes[0].op_type + " \"n\""), std::string::npos) << msg;
-  EXPECT_NE(msg.find(what), std::string::npos) << msg;
-}
 
 Tensor Zeros(const Shape& s) { return Tensor::FromVector<float>(s, std::vector<float>(16, 0.f)); }
 

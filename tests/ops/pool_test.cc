@@ -7,41 +7,18 @@
 namespace finch {
 namespace {
 
+using testing::ExpectNear;
+using testing::ExpectRejected;
 using testing::IntAttr;
 using testing::IntsAttr;
+using testing::Iota;
 using testing::RunGraph;
 using testing::SingleNodeGraph;
 using testing::StringAttr;
 using testing::ToFloats;
-
-std::vector<float> Iota(int n, float start = 0) {
-  std::vector<float> v(n);
-  for (int i = 0; i < n; ++i) v[i] = start + i;
-  return v;
-}
-
-std::vector<int64_t> ToInts(const Tensor& t) {
-  std::vector<int64_t> v(t.num_elements());
-  for (int64_t i = 0; i < t.num_elements(); ++i) v[i] = ElementAsInt64(t, i);
-  return v;
-}
-
-void ExpectNear(const Tensor& got, const std::vector<float>& want, float tol = 1e-6f) {
-  const std::vector<float> g = ToFloats(got);
-  ASSERT_EQ(g.size(), want.size());
-  for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(g[i], want[i], tol) << "element " << i;
-}
+using testing::ToInts;
 
 // Session creation fails with `code`, naming the node and containing `what`.
-void ExpectRejected(const Graph& g, StatusCode code, const std::string& what) {
-  auto session = Session::Create(g);
-  ASSERT_FALSE(session.ok()) << what;
-  EXPECT_EQ(session.status().code(), code) << session.status().ToString();
-  const std::string& msg = session.status().message();
-  EXPECT_NE(msg.find(g.nodes[0].op_type + " \"n\""), std::string::npos) << msg;
-  EXPECT_NE(msg.find(what), std::string::npos) << msg;
-}
-
 TEST(PoolOps, MaxPoolPadsStridesAndIndices) {
   // x = 0..15 in 4x4, 3x3 window, pad 1, stride 2: each window's max is its bottom-right
   // input pixel: (1,1)=5, (1,3)=7, (3,1)=13, (3,3)=15.

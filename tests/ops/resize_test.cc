@@ -14,15 +14,9 @@ using shape_testing::I64s;
 using shape_testing::None;
 using shape_testing::OneNode;
 using shape_testing::TryRun;
+using testing::FloatsAttr;
 using testing::StringAttr;
 using testing::ToFloats;
-
-Attribute FloatsAttr(std::vector<float> v) {
-  Attribute a;
-  a.kind = Attribute::Kind::kFloats;
-  a.floats = std::move(v);
-  return a;
-}
 
 TEST(ResizeOps, NearestOpset10AndUpsample) {
   Tensor x = F({1, 1, 1, 2}, {1, 2});
@@ -33,8 +27,8 @@ TEST(ResizeOps, NearestOpset10AndUpsample) {
   auto u9 = TryRun(OneNode("Upsample", {Fed(x), Fed(scales)}, 1, {}, 9), {Fed(x), Fed(scales)});
   ASSERT_TRUE(u9.ok()) << u9.status().ToString();
   EXPECT_EQ(ToFloats((*u9)[0]), std::vector<float>({1, 1, 2, 2}));
-  auto u7 = TryRun(OneNode("Upsample", {Fed(x)}, 1, {{"scales", FloatsAttr({1, 1, 1, 2})}}, 7),
-                   {Fed(x)});
+  auto u7 =
+      TryRun(OneNode("Upsample", {Fed(x)}, 1, {{"scales", FloatsAttr({1, 1, 1, 2})}}, 7), {Fed(x)});
   ASSERT_TRUE(u7.ok()) << u7.status().ToString();
   EXPECT_EQ(ToFloats((*u7)[0]), std::vector<float>({1, 1, 2, 2}));
 }
@@ -47,11 +41,10 @@ TEST(ResizeOps, LinearHalfPixelAndAlignCornersFromSizes) {
                      {Fed(x)});
   ASSERT_TRUE(half.ok()) << half.status().ToString();
   EXPECT_EQ(ToFloats((*half)[0]), std::vector<float>({0, 1, 3, 4}));
-  auto corners = TryRun(
-      OneNode("Resize", {Fed(x), None(), None(), Const(I64s({1, 1, 1, 3}))}, 1,
-              {{"mode", StringAttr("linear")},
-               {"coordinate_transformation_mode", StringAttr("align_corners")}}),
-      {Fed(x)});
+  auto corners = TryRun(OneNode("Resize", {Fed(x), None(), None(), Const(I64s({1, 1, 1, 3}))}, 1,
+                                {{"mode", StringAttr("linear")},
+                                 {"coordinate_transformation_mode", StringAttr("align_corners")}}),
+                        {Fed(x)});
   ASSERT_TRUE(corners.ok()) << corners.status().ToString();
   EXPECT_EQ(ToFloats((*corners)[0]), std::vector<float>({0, 2, 4}));
 }
@@ -73,8 +66,8 @@ TEST(ResizeOps, NearestModesAsymmetric) {
 
 TEST(ResizeOps, BadInput) {
   Tensor x = F({1, 2}, {0, 1});
-  auto both = TryRun(OneNode("Resize", {Fed(x), None(), Const(F({2}, {1, 2})), Const(I64s({1, 4}))}),
-                     {Fed(x)});
+  auto both = TryRun(
+      OneNode("Resize", {Fed(x), None(), Const(F({2}, {1, 2})), Const(I64s({1, 4}))}), {Fed(x)});
   ASSERT_FALSE(both.ok());
   EXPECT_EQ(both.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(both.status().message().find("Resize \"n\": both scales and sizes"), std::string::npos)

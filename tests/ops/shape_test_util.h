@@ -100,17 +100,8 @@ inline void ExpectError(const std::string& op, const std::vector<Arg>& args,
   EXPECT_NE(msg.find(what), std::string::npos) << msg;
 }
 
-inline std::vector<int64_t> Ints(const Tensor& t) {
-  std::vector<int64_t> v(t.num_elements());
-  for (int64_t i = 0; i < t.num_elements(); ++i) v[i] = ElementAsInt64(t, i);
-  return v;
-}
-
-inline std::vector<float> Iota(int n, float start = 0) {
-  std::vector<float> v(n);
-  for (int i = 0; i < n; ++i) v[i] = start + i;
-  return v;
-}
+inline std::vector<int64_t> Ints(const Tensor& t) { return testing::ToInts(t); }
+using testing::Iota;
 
 inline Attribute TensorAttr(Tensor t) {
   Attribute a;

@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <random>
 
 #include "graph/onnx/importer.h"
 #include "graph/onnx/tensor_proto.h"
@@ -17,156 +16,43 @@
 #include "graph/passes/passes.h"
 #include "graph/passes/pipeline.h"
 #include "runtime/session.h"
+#include "tests/util/pass_test_util.h"
 #include "tests/util/test_util.h"
 
 namespace finch {
 namespace {
 
+using testing::FindNode;
 using testing::FloatAttr;
+using testing::FusedFromOf;
 using testing::IntAttr;
 using testing::IntsAttr;
 using testing::StringAttr;
+using testing::StringsAttr;
 
-Tensor Random(Shape shape, std::mt19937& rng, float lo = -1.f, float hi = 1.f) {
-  std::uniform_real_distribution<float> dist(lo, hi);
-  std::vector<float> v(NumElements(shape));
-  for (float& f : v) f = dist(rng);
-  return Tensor::FromVector<float>(std::move(shape), v);
-}
-
-// Builds small graphs node by node; each node's output value is named after the node.
-struct Builder {
-  Graph g;
-  std::mt19937 rng{1234};
-
-  explicit Builder(int64_t opset = 13) { g.opset_imports[""] = opset; }
-  ValueId Input(const std::string& name, const Shape& shape) {
-    const ValueId v = g.AddValue(name, TensorType::Static(DataType::kFloat32, shape));
-    g.inputs.push_back(v);
-    return v;
-  }
-  ValueId Const(const std::string& name, Tensor t) {
-    return g.AddConstant(name, std::make_shared<const Tensor>(std::move(t)));
-  }
-  ValueId Rand(const std::string& name, Shape shape, float lo = -1.f, float hi = 1.f) {
-    return Const(name, Random(std::move(shape), rng, lo, hi));
-  }
-  ValueId Add(const std::string& op, const std::string& name, std::vector<ValueId> inputs,
-              std::map<std::string, Attribute> attrs = {}, const std::string& domain = "",
-              int outputs = 1) {
-    Node n;
-    n.name = name;
-    n.op_type = op;
-    n.domain = domain;
-    n.inputs = std::move(inputs);
-    n.attributes = std::move(attrs);
-    for (int i = 0; i < outputs; ++i) {
-      n.outputs.push_back(g.AddValue(i == 0 ? name : StrCat(name, ".", i)));
-    }
-    g.nodes.push_back(n);
-    return n.outputs[0];
-  }
-  // BatchNormalization over `c` channels with random constant parameters.
-  ValueId BN(const std::string& name, ValueId x, int64_t c, std::map<std::string, Attribute> a = {},
-             int outputs = 1) {
-    return Add("BatchNormalization", name,
-               {x, Rand(name + ".gamma", {c}, 0.5f, 1.5f), Rand(name + ".beta", {c}),
-                Rand(name + ".mean", {c}), Rand(name + ".var", {c}, 0.2f, 2.f)},
-               std::move(a), "", outputs);
-  }
-  void Output(ValueId v) { g.outputs.push_back(v); }
-  void Type(ValueId v, const Shape& shape) {
-    g.values[v].type = TensorType::Static(DataType::kFloat32, shape);
-  }
+// Graphs with static input shapes whose node outputs are named after the node.
+class Builder : public testing::GraphBuilder {
+ public:
+  explicit Builder(int64_t opset = 13) : GraphBuilder(opset, OutputNaming::kNodeName) {}
 };
-
-Attribute Strings(std::vector<std::string> s) {
-  Attribute a;
-  a.kind = Attribute::Kind::kStrings;
-  a.strings = std::move(s);
-  return a;
-}
-
-std::vector<std::string> FusedFromOf(const Node& n) {
-  const Attribute* a = n.FindAttribute("fused_from");
-  return a ? a->strings : std::vector<std::string>{};
-}
-
-const Node* FindNode(const Graph& g, const std::string& name) {
-  for (const Node& n : g.nodes) {
-    if (n.name == name) return &n;
-  }
-  return nullptr;
-}
 
 // Runs both graphs unoptimized on the same seeded inputs and compares every output.
 void ExpectSameOutputs(const Graph& original, const Graph& rewritten) {
-  std::mt19937 rng(99);
-  std::vector<Tensor> inputs;
-  for (ValueId v : original.inputs) {
-    inputs.push_back(Random(original.values[v].type.static_shape(), rng));
-  }
-  SessionOptions unoptimized;
-  unoptimized.threads = 1;
-  unoptimized.optimize = false;
-  auto a = Session::Create(original, unoptimized);
-  auto b = Session::Create(rewritten, unoptimized);
-  ASSERT_TRUE(a.ok()) << a.status().ToString();
-  ASSERT_TRUE(b.ok()) << b.status().ToString();
-  auto ya = (*a)->Run(inputs);
-  auto yb = (*b)->Run(inputs);
-  ASSERT_TRUE(ya.ok()) << ya.status().ToString();
-  ASSERT_TRUE(yb.ok()) << yb.status().ToString();
-  ASSERT_EQ(ya->size(), yb->size());
-  for (size_t i = 0; i < ya->size(); ++i) {
-    std::string why;
-    EXPECT_TRUE(testing::AllClose((*yb)[i], (*ya)[i], 1e-5, 1e-5, &why))
-        << "output " << i << ": " << why;
-  }
-}
-
-// Same nodes (op, name, input and output names, attribute names), outputs and constants.
-void ExpectIdentical(const Graph& a, const Graph& b) {
-  ASSERT_EQ(a.nodes.size(), b.nodes.size());
-  auto names = [](const Graph& g, const std::vector<ValueId>& vs) {
-    std::vector<std::string> out;
-    for (ValueId v : vs) out.push_back(v == kNoValue ? "" : g.values[v].name);
-    return out;
-  };
-  for (size_t i = 0; i < a.nodes.size(); ++i) {
-    const Node &x = a.nodes[i], &y = b.nodes[i];
-    EXPECT_EQ(x.name, y.name);
-    EXPECT_EQ(x.op_type, y.op_type);
-    EXPECT_EQ(names(a, x.inputs), names(b, y.inputs));
-    EXPECT_EQ(names(a, x.outputs), names(b, y.outputs));
-    EXPECT_EQ(x.attributes.size(), y.attributes.size());
-    for (size_t k = 0; k < x.inputs.size(); ++k) {
-      if (x.inputs[k] == kNoValue) continue;
-      EXPECT_EQ(a.values[x.inputs[k]].constant, b.values[y.inputs[k]].constant);
-    }
-  }
-  EXPECT_EQ(names(a, a.outputs), names(b, b.outputs));
+  testing::ExpectSameOutputs(original, rewritten, testing::RandomInputs(original, 99), 1e-5, 1e-5);
 }
 
 void ExpectNoRewrite(const Graph& g) {
-  auto r = FoldBatchNorm(g, PassContext{});
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ(r->rewrites, 0);
-  ExpectIdentical(g, r->graph);
+  testing::ExpectUnchanged(FoldBatchNorm(g, PassContext{}), g);
 }
 
-PassResult Fold(const Graph& g) {
-  auto r = FoldBatchNorm(g, PassContext{});
-  EXPECT_TRUE(r.ok()) << r.status().ToString();
-  return r.ok() ? std::move(r).value() : PassResult{g, -1};
-}
+PassResult Fold(const Graph& g) { return testing::ApplyPass(FoldBatchNorm, g); }
 
 TEST(FoldBatchNormPass, ConvWithBias) {
   Builder b;
-  const ValueId x = b.Input("x", {2, 3, 7, 6});
-  const ValueId c = b.Add("Conv", "conv", {x, b.Rand("w", {5, 3, 3, 3}), b.Rand("b", {5})},
-                          {{"pads", IntsAttr({1, 1, 1, 1})}, {"strides", IntsAttr({2, 1})}});
-  b.Output(b.BN("bn", c, 5, {{"epsilon", FloatAttr(1e-3f)}}));
+  const ValueId x = b.StaticInput("x", {2, 3, 7, 6});
+  const ValueId c = b.Op("Conv", "conv", {x, b.Weight("w", {5, 3, 3, 3}), b.Weight("b", {5})},
+                         {{"pads", IntsAttr({1, 1, 1, 1})}, {"strides", IntsAttr({2, 1})}});
+  b.Output(b.BatchNorm("bn", c, 5, {{"epsilon", FloatAttr(1e-3f)}}));
   const PassResult r = Fold(b.g);
   EXPECT_EQ(r.rewrites, 1);
   EXPECT_EQ(CountOps(r.graph), (std::map<std::string, int>{{"Conv", 1}}));
@@ -181,10 +67,10 @@ TEST(FoldBatchNormPass, ConvWithBias) {
 
 TEST(FoldBatchNormPass, DepthwiseConvWithoutBiasGetsOne) {
   Builder b;
-  const ValueId x = b.Input("x", {1, 7, 5, 5});
-  const ValueId c = b.Add("Conv", "dw", {x, b.Rand("w", {7, 1, 3, 3})},
-                          {{"group", IntAttr(7)}, {"pads", IntsAttr({1, 1, 1, 1})}});
-  b.Output(b.BN("bn", c, 7));
+  const ValueId x = b.StaticInput("x", {1, 7, 5, 5});
+  const ValueId c = b.Op("Conv", "dw", {x, b.Weight("w", {7, 1, 3, 3})},
+                         {{"group", IntAttr(7)}, {"pads", IntsAttr({1, 1, 1, 1})}});
+  b.Output(b.BatchNorm("bn", c, 7));
   const PassResult r = Fold(b.g);
   EXPECT_EQ(r.rewrites, 1);
   ASSERT_EQ(r.graph.nodes.size(), 1u);
@@ -196,10 +82,10 @@ TEST(FoldBatchNormPass, DepthwiseConvWithoutBiasGetsOne) {
 
 TEST(FoldBatchNormPass, GroupedConv1d) {
   Builder b;
-  const ValueId x = b.Input("x", {2, 6, 9});
-  const ValueId c =
-      b.Add("Conv", "conv", {x, b.Rand("w", {9, 2, 3}), b.Rand("b", {9})}, {{"group", IntAttr(3)}});
-  b.Output(b.BN("bn", c, 9));
+  const ValueId x = b.StaticInput("x", {2, 6, 9});
+  const ValueId c = b.Op("Conv", "conv", {x, b.Weight("w", {9, 2, 3}), b.Weight("b", {9})},
+                         {{"group", IntAttr(3)}});
+  b.Output(b.BatchNorm("bn", c, 9));
   const PassResult r = Fold(b.g);
   EXPECT_EQ(r.rewrites, 1);
   EXPECT_EQ(CountOps(r.graph), (std::map<std::string, int>{{"Conv", 1}}));
@@ -209,10 +95,10 @@ TEST(FoldBatchNormPass, GroupedConv1d) {
 TEST(FoldBatchNormPass, FusedConvWithoutActivationExtendsFusedFrom) {
   Builder b;
   b.g.opset_imports[kFinchDomain] = 1;
-  const ValueId x = b.Input("x", {1, 3, 6, 6});
-  const ValueId c = b.Add("FusedConv", "fc", {x, b.Rand("w", {5, 3, 3, 3}), b.Rand("b", {5})},
-                          {{"fused_from", Strings({"a", "b"})}}, kFinchDomain);
-  b.Output(b.BN("bn", c, 5));
+  const ValueId x = b.StaticInput("x", {1, 3, 6, 6});
+  const ValueId c = b.Op("FusedConv", "fc", {x, b.Weight("w", {5, 3, 3, 3}), b.Weight("b", {5})},
+                         {{"fused_from", StringsAttr({"a", "b"})}}, kFinchDomain);
+  b.Output(b.BatchNorm("bn", c, 5));
   const PassResult r = Fold(b.g);
   EXPECT_EQ(r.rewrites, 1);
   EXPECT_EQ(CountOps(r.graph), (std::map<std::string, int>{{"finch::FusedConv", 1}}));
@@ -225,12 +111,12 @@ TEST(FoldBatchNormPass, GemmWithAlphaBetaAndBroadcastC) {
     for (const Shape& c_shape : {Shape{5}, Shape{4, 1}, Shape{}, Shape{4, 5}}) {
       SCOPED_TRACE(StrCat("transB ", trans_b, " C ", ShapeToString(c_shape)));
       Builder b;
-      const ValueId a = b.Input("a", {4, 7});
-      const ValueId w = b.Rand("w", trans_b ? Shape{5, 7} : Shape{7, 5});
-      const ValueId gm = b.Add(
-          "Gemm", "gemm", {a, w, b.Rand("c", c_shape)},
+      const ValueId a = b.StaticInput("a", {4, 7});
+      const ValueId w = b.Weight("w", trans_b ? Shape{5, 7} : Shape{7, 5});
+      const ValueId gm = b.Op(
+          "Gemm", "gemm", {a, w, b.Weight("c", c_shape)},
           {{"alpha", FloatAttr(0.7f)}, {"beta", FloatAttr(1.3f)}, {"transB", IntAttr(trans_b)}});
-      b.Output(b.BN("bn", gm, 5));
+      b.Output(b.BatchNorm("bn", gm, 5));
       const PassResult r = Fold(b.g);
       EXPECT_EQ(r.rewrites, 1);
       EXPECT_EQ(CountOps(r.graph), (std::map<std::string, int>{{"Gemm", 1}}));
@@ -243,8 +129,8 @@ TEST(FoldBatchNormPass, GemmWithAlphaBetaAndBroadcastC) {
 
 TEST(FoldBatchNormPass, GemmWithoutC) {
   Builder b;
-  const ValueId a = b.Input("a", {3, 7});
-  b.Output(b.BN("bn", b.Add("Gemm", "gemm", {a, b.Rand("w", {7, 5})}), 5));
+  const ValueId a = b.StaticInput("a", {3, 7});
+  b.Output(b.BatchNorm("bn", b.Op("Gemm", "gemm", {a, b.Weight("w", {7, 5})}), 5));
   const PassResult r = Fold(b.g);
   EXPECT_EQ(r.rewrites, 1);
   ASSERT_EQ(r.graph.nodes.size(), 1u);
@@ -254,8 +140,8 @@ TEST(FoldBatchNormPass, GemmWithoutC) {
 
 TEST(FoldBatchNormPass, MatMul2dBecomesGemm) {
   Builder b;
-  const ValueId a = b.Input("a", {4, 7});
-  b.Output(b.BN("bn", b.Add("MatMul", "mm", {a, b.Rand("w", {7, 5})}), 5));
+  const ValueId a = b.StaticInput("a", {4, 7});
+  b.Output(b.BatchNorm("bn", b.Op("MatMul", "mm", {a, b.Weight("w", {7, 5})}), 5));
   const PassResult r = Fold(b.g);
   EXPECT_EQ(r.rewrites, 1);
   EXPECT_EQ(CountOps(r.graph), (std::map<std::string, int>{{"Gemm", 1}}));
@@ -269,8 +155,8 @@ TEST(FoldBatchNormPass, StandaloneBecomesScaleAndShift) {
   for (const Shape& shape : {Shape{2, 5, 4, 3}, Shape{3, 5}, Shape{2, 5, 3, 2, 2}}) {
     SCOPED_TRACE(ShapeToString(shape));
     Builder b;
-    const ValueId x = b.Input("x", shape);
-    b.Output(b.BN("bn", x, 5));
+    const ValueId x = b.StaticInput("x", shape);
+    b.Output(b.BatchNorm("bn", x, 5));
     const PassResult r = Fold(b.g);
     EXPECT_EQ(r.rewrites, 1);
     EXPECT_EQ(CountOps(r.graph), (std::map<std::string, int>{{"Add", 1}, {"Mul", 1}}));
@@ -292,11 +178,11 @@ TEST(FoldBatchNormPass, StandaloneBecomesScaleAndShift) {
 // A BN after a Conv it may not fold into still becomes a scale + shift when x's rank is known.
 TEST(FoldBatchNormPass, AfterSharedConvBecomesScaleAndShift) {
   Builder b;
-  const ValueId x = b.Input("x", {1, 3, 5, 5});
-  const ValueId c = b.Add("Conv", "conv", {x, b.Rand("w", {5, 3, 1, 1})});
-  b.Type(c, {1, 5, 5, 5});
-  b.Output(b.BN("bn", c, 5));
-  b.Output(b.Add("Relu", "relu", {c}));
+  const ValueId x = b.StaticInput("x", {1, 3, 5, 5});
+  const ValueId c = b.Op("Conv", "conv", {x, b.Weight("w", {5, 3, 1, 1})});
+  b.SetStaticType(c, {1, 5, 5, 5});
+  b.Output(b.BatchNorm("bn", c, 5));
+  b.Output(b.Op("Relu", "relu", {c}));
   const PassResult r = Fold(b.g);
   EXPECT_EQ(r.rewrites, 1);
   EXPECT_EQ(CountOps(r.graph),
@@ -309,53 +195,53 @@ TEST(FoldBatchNormPass, AfterSharedConvBecomesScaleAndShift) {
 
 TEST(FoldBatchNormPass, KeepsBnWithNonConstantParameter) {
   Builder b;
-  const ValueId x = b.Input("x", {1, 3, 5, 5});
-  const ValueId mean = b.Input("mean", {5});
-  const ValueId c = b.Add("Conv", "conv", {x, b.Rand("w", {5, 3, 3, 3})});
-  b.Output(b.Add("BatchNormalization", "bn",
-                 {c, b.Rand("g", {5}), b.Rand("b", {5}), mean, b.Rand("v", {5}, 0.2f, 2.f)}));
+  const ValueId x = b.StaticInput("x", {1, 3, 5, 5});
+  const ValueId mean = b.StaticInput("mean", {5});
+  const ValueId c = b.Op("Conv", "conv", {x, b.Weight("w", {5, 3, 3, 3})});
+  b.Output(b.Op("BatchNormalization", "bn",
+                {c, b.Weight("g", {5}), b.Weight("b", {5}), mean, b.Weight("v", {5}, 0.2f, 2.f)}));
   ExpectNoRewrite(b.g);
 }
 
 TEST(FoldBatchNormPass, KeepsConvOutputWithAnotherReader) {
   Builder b;
-  const ValueId x = b.Input("x", {1, 3, 5, 5});
-  const ValueId c = b.Add("Conv", "conv", {x, b.Rand("w", {5, 3, 3, 3})});
-  b.Output(b.BN("bn", c, 5));
-  b.Output(b.Add("Relu", "relu", {c}));
+  const ValueId x = b.StaticInput("x", {1, 3, 5, 5});
+  const ValueId c = b.Op("Conv", "conv", {x, b.Weight("w", {5, 3, 3, 3})});
+  b.Output(b.BatchNorm("bn", c, 5));
+  b.Output(b.Op("Relu", "relu", {c}));
   ExpectNoRewrite(b.g);
 }
 
 TEST(FoldBatchNormPass, KeepsConvOutputThatIsAGraphOutput) {
   Builder b;
-  const ValueId x = b.Input("x", {1, 3, 5, 5});
-  const ValueId c = b.Add("Conv", "conv", {x, b.Rand("w", {5, 3, 3, 3})});
-  b.Output(b.BN("bn", c, 5));
+  const ValueId x = b.StaticInput("x", {1, 3, 5, 5});
+  const ValueId c = b.Op("Conv", "conv", {x, b.Weight("w", {5, 3, 3, 3})});
+  b.Output(b.BatchNorm("bn", c, 5));
   b.Output(c);
   ExpectNoRewrite(b.g);
 }
 
 TEST(FoldBatchNormPass, KeepsConvWithNonConstantWeight) {
   Builder b;
-  const ValueId x = b.Input("x", {1, 3, 5, 5});
-  const ValueId w = b.Input("w", {5, 3, 3, 3});
-  b.Output(b.BN("bn", b.Add("Conv", "conv", {x, w}), 5));
+  const ValueId x = b.StaticInput("x", {1, 3, 5, 5});
+  const ValueId w = b.StaticInput("w", {5, 3, 3, 3});
+  b.Output(b.BatchNorm("bn", b.Op("Conv", "conv", {x, w}), 5));
   ExpectNoRewrite(b.g);
 }
 
 TEST(FoldBatchNormPass, KeepsTrainingModeBn) {
   Builder b(15);
-  const ValueId x = b.Input("x", {1, 3, 5, 5});
-  const ValueId c = b.Add("Conv", "conv", {x, b.Rand("w", {5, 3, 3, 3})});
-  b.Output(b.BN("bn", c, 5, {{"training_mode", IntAttr(1)}}));
+  const ValueId x = b.StaticInput("x", {1, 3, 5, 5});
+  const ValueId c = b.Op("Conv", "conv", {x, b.Weight("w", {5, 3, 3, 3})});
+  b.Output(b.BatchNorm("bn", c, 5, {{"training_mode", IntAttr(1)}}));
   ExpectNoRewrite(b.g);
 }
 
 TEST(FoldBatchNormPass, KeepsBnWhoseStatisticOutputIsRead) {
   Builder b(9);
-  const ValueId x = b.Input("x", {1, 3, 5, 5});
-  const ValueId c = b.Add("Conv", "conv", {x, b.Rand("w", {5, 3, 3, 3})});
-  b.Output(b.BN("bn", c, 5, {}, /*outputs=*/2));
+  const ValueId x = b.StaticInput("x", {1, 3, 5, 5});
+  const ValueId c = b.Op("Conv", "conv", {x, b.Weight("w", {5, 3, 3, 3})});
+  b.Output(b.BatchNorm("bn", c, 5, {}, /*outputs=*/2));
   b.Output(b.g.FindValue("bn.1"));
   ExpectNoRewrite(b.g);
 }
@@ -363,10 +249,10 @@ TEST(FoldBatchNormPass, KeepsBnWhoseStatisticOutputIsRead) {
 TEST(FoldBatchNormPass, KeepsFusedConvWithActivation) {
   Builder b;
   b.g.opset_imports[kFinchDomain] = 1;
-  const ValueId x = b.Input("x", {1, 3, 6, 6});
-  const ValueId c = b.Add("FusedConv", "fc", {x, b.Rand("w", {5, 3, 3, 3})},
-                          {{"activation", StringAttr("Relu")}}, kFinchDomain);
-  b.Output(b.BN("bn", c, 5));
+  const ValueId x = b.StaticInput("x", {1, 3, 6, 6});
+  const ValueId c = b.Op("FusedConv", "fc", {x, b.Weight("w", {5, 3, 3, 3})},
+                         {{"activation", StringAttr("Relu")}}, kFinchDomain);
+  b.Output(b.BatchNorm("bn", c, 5));
   ExpectNoRewrite(b.g);
 }
 
@@ -374,15 +260,15 @@ TEST(FoldBatchNormPass, KeepsFusedConvWithActivation) {
 // have 5 here), so folding into B's columns would be wrong.
 TEST(FoldBatchNormPass, KeepsMatMulWith3dInput) {
   Builder b;
-  const ValueId a = b.Input("a", {2, 5, 7});
-  b.Output(b.BN("bn", b.Add("MatMul", "mm", {a, b.Rand("w", {7, 5})}), 5));
+  const ValueId a = b.StaticInput("a", {2, 5, 7});
+  b.Output(b.BatchNorm("bn", b.Op("MatMul", "mm", {a, b.Weight("w", {7, 5})}), 5));
   ExpectNoRewrite(b.g);
 }
 
 TEST(FoldBatchNormPass, SpatialZeroBeforeOpset9IsKept) {
   Builder b(7);
-  const ValueId x = b.Input("x", {2, 5});
-  b.Output(b.BN("bn", x, 5, {{"spatial", IntAttr(0)}}));
+  const ValueId x = b.StaticInput("x", {2, 5});
+  b.Output(b.BatchNorm("bn", x, 5, {{"spatial", IntAttr(0)}}));
   ExpectNoRewrite(b.g);
 }
 
@@ -390,8 +276,8 @@ TEST(FoldBatchNormPass, SpatialZeroBeforeOpset9IsKept) {
 // standalone BN stays a BN there.
 TEST(FoldBatchNormPass, StandaloneBeforeOpset7IsKept) {
   Builder b(6);
-  const ValueId x = b.Input("x", {2, 5, 3, 3});
-  b.Output(b.BN("bn", x, 5));
+  const ValueId x = b.StaticInput("x", {2, 5, 3, 3});
+  b.Output(b.BatchNorm("bn", x, 5));
   ExpectNoRewrite(b.g);
 }
 

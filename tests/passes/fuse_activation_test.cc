@@ -21,150 +21,31 @@
 #include "graph/passes/passes.h"
 #include "graph/passes/pipeline.h"
 #include "runtime/node_evaluator.h"
+#include "tests/util/pass_test_util.h"
 #include "tests/util/test_util.h"
 
 namespace finch {
 namespace {
 
+using testing::FindNode;
 using testing::FloatAttr;
+using testing::FusedFromOf;
 using testing::IntAttr;
 using testing::IntsAttr;
-
-Tensor RandomTensor(const Shape& shape, uint32_t seed, DataType dtype = DataType::kFloat32) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(-1.f, 1.f);
-  std::vector<float> v(NumElements(shape));
-  for (float& x : v) x = dist(rng);
-  if (dtype == DataType::kInt32) {
-    std::vector<int32_t> iv(v.size());
-    for (size_t i = 0; i < v.size(); ++i) iv[i] = static_cast<int32_t>(v[i] * 10);
-    return Tensor::FromVector<int32_t>(shape, iv);
-  }
-  return Tensor::FromVector<float>(shape, v);
-}
-
-// Builds small graphs: node outputs are named "<node>_out".
-class Builder {
- public:
-  explicit Builder(int64_t opset = 13) { g.opset_imports[""] = opset; }
-
-  // An input whose first dim is the symbol "N" and whose other dims are `dims`.
-  ValueId Input(const std::string& name, const Shape& dims, DataType dtype = DataType::kFloat32,
-                bool symbolic_batch = true) {
-    TensorType t;
-    t.dtype = dtype;
-    t.dims.emplace();
-    for (size_t i = 0; i < dims.size(); ++i) {
-      Dim d;
-      if (i == 0 && symbolic_batch)
-        d.param = "N";
-      else
-        d.value = dims[i];
-      t.dims->push_back(d);
-    }
-    const ValueId v = g.AddValue(name, t);
-    g.inputs.push_back(v);
-    return v;
-  }
-  ValueId Const(const std::string& name, Tensor t) {
-    return g.AddConstant(name, std::make_shared<const Tensor>(std::move(t)));
-  }
-  ValueId Random(const std::string& name, const Shape& shape, uint32_t seed) {
-    return Const(name, RandomTensor(shape, seed));
-  }
-  ValueId Op(const std::string& op, const std::string& name, std::vector<ValueId> inputs,
-             std::map<std::string, Attribute> attributes = {}, const std::string& domain = "") {
-    Node n;
-    n.name = name;
-    n.op_type = op;
-    n.domain = domain;
-    n.inputs = std::move(inputs);
-    n.attributes = std::move(attributes);
-    const ValueId out = g.AddValue(name + "_out");
-    n.outputs = {out};
-    g.nodes.push_back(std::move(n));
-    return out;
-  }
-  void Output(ValueId v) { g.outputs.push_back(v); }
-
-  Graph g;
-};
-
-// A [N, 3, 7, 7] -> Conv 3x3 pad 1 -> [N, 5, 7, 7] graph; returns the conv output.
-ValueId AddConv(Builder& b, ValueId x, const std::string& name, int64_t cin, int64_t cout,
-                uint32_t seed, bool bias = true) {
-  std::vector<ValueId> in = {x, b.Random(name + ".w", {cout, cin, 3, 3}, seed)};
-  if (bias) in.push_back(b.Random(name + ".b", {cout}, seed + 1));
-  return b.Op("Conv", name, in,
-              {{"pads", IntsAttr({1, 1, 1, 1})}, {"kernel_shape", IntsAttr({3, 3})}});
-}
-
-Attribute StringsAttr(std::vector<std::string> v) {
-  Attribute a;
-  a.kind = Attribute::Kind::kStrings;
-  a.strings = std::move(v);
-  return a;
-}
-
-// Everything a pass could change, as text.
-std::string Dump(const Graph& g) {
-  std::string s;
-  auto name = [&](ValueId v) { return v == kNoValue ? std::string("-") : g.values[v].name; };
-  for (const Node& n : g.nodes) {
-    s += n.domain + "::" + n.op_type + " " + n.name + " (";
-    for (ValueId v : n.inputs) s += name(v) + ",";
-    s += ") -> (";
-    for (ValueId v : n.outputs) s += name(v) + ",";
-    s += ") {";
-    for (const auto& [k, a] : n.attributes) s += k + ":" + AttributeKindName(a.kind) + ",";
-    s += "}\n";
-  }
-  s += "inputs:";
-  for (ValueId v : g.inputs) s += name(v) + ",";
-  s += " outputs:";
-  for (ValueId v : g.outputs) s += name(v) + ",";
-  s += StrCat(" values:", g.values.size());
-  return s;
-}
+using testing::RandomTensor;
+using testing::StringsAttr;
+// Small graphs with a symbolic batch; node outputs are named "<node>_out".
+using Builder = testing::GraphBuilder;
 
 StatusOr<PassResult> RunPass(const Graph& g) { return FuseActivation(g, RuntimePassContext()); }
 
 // Runs `original` and `rewritten` unoptimized on the same inputs; outputs must agree.
 void ExpectSameOutputs(const Graph& original, const Graph& rewritten,
                        const std::vector<Tensor>& inputs) {
-  auto s0 = Session::Create(original, SessionOptions{1, false});
-  auto s1 = Session::Create(rewritten, SessionOptions{1, false});
-  ASSERT_TRUE(s0.ok()) << s0.status().ToString();
-  ASSERT_TRUE(s1.ok()) << s1.status().ToString();
-  auto want = (*s0)->Run(inputs);
-  auto got = (*s1)->Run(inputs);
-  ASSERT_TRUE(want.ok()) << want.status().ToString();
-  ASSERT_TRUE(got.ok()) << got.status().ToString();
-  ASSERT_EQ(want->size(), got->size());
-  for (size_t i = 0; i < want->size(); ++i) {
-    std::string why;
-    EXPECT_TRUE(testing::AllClose((*got)[i], (*want)[i], 1e-5, 1e-6, &why)) << why;
-  }
+  testing::ExpectSameOutputs(original, rewritten, inputs, 1e-5, 1e-6);
 }
 
-const Node* FindNode(const Graph& g, const std::string& name) {
-  for (const Node& n : g.nodes) {
-    if (n.name == name) return &n;
-  }
-  return nullptr;
-}
-
-std::vector<std::string> FusedFromOf(const Node& n) {
-  const Attribute* a = n.FindAttribute("fused_from");
-  return a ? a->strings : std::vector<std::string>{};
-}
-
-void ExpectUnchanged(const Graph& g) {
-  auto r = RunPass(g);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ(r->rewrites, 0);
-  EXPECT_EQ(Dump(r->graph), Dump(g));
-}
+void ExpectUnchanged(const Graph& g) { testing::ExpectUnchanged(RunPass(g), g); }
 
 // ---- Conv + each activation -------------------------------------------------------------
 
@@ -184,7 +65,7 @@ TEST_P(ConvActivation, FusesAndMatches) {
   const ActCase& c = GetParam();
   Builder b(c.opset);
   const ValueId x = b.Input("x", {0, 3, 7, 7});
-  const ValueId a = AddConv(b, x, "conv", 3, 5, 11);
+  const ValueId a = b.Conv3x3(x, "conv", 3, 5, 11);
   std::vector<ValueId> in = {a};
   for (size_t i = 0; i < c.clip_inputs.size(); ++i) {
     in.push_back(std::isnan(c.clip_inputs[i])
@@ -256,7 +137,7 @@ INSTANTIATE_TEST_SUITE_P(
 void CheckSiLU(bool sigmoid_first_in_mul) {
   Builder b;
   const ValueId x = b.Input("x", {0, 3, 7, 7});
-  const ValueId a = AddConv(b, x, "conv", 3, 5, 21);
+  const ValueId a = b.Conv3x3(x, "conv", 3, 5, 21);
   const ValueId s = b.Op("Sigmoid", "sig", {a});
   const ValueId y = b.Op(
       "Mul", "mul", sigmoid_first_in_mul ? std::vector<ValueId>{s, a} : std::vector<ValueId>{a, s});
@@ -337,8 +218,8 @@ TEST(FuseActivationPass, GemmWithoutCAtOpset11) {
 TEST(FuseActivationPass, ChainOfConvsEachTakesItsActivation) {
   Builder b;
   const ValueId x = b.Input("x", {0, 3, 7, 7});
-  const ValueId r1 = b.Op("Relu", "relu1", {AddConv(b, x, "conv1", 3, 5, 51)});
-  const ValueId c2 = AddConv(b, r1, "conv2", 5, 7, 53, /*bias=*/false);
+  const ValueId r1 = b.Op("Relu", "relu1", {b.Conv3x3(x, "conv1", 3, 5, 51)});
+  const ValueId c2 = b.Conv3x3(r1, "conv2", 5, 7, 53, /*bias=*/false);
   b.Output(b.Op(
       "Clip", "clip2",
       {c2, b.Const("lo", Tensor::Scalar<float>(0.f)), b.Const("hi", Tensor::Scalar<float>(6.f))}));
@@ -358,7 +239,7 @@ TEST(FuseActivationPass, ChainOfConvsEachTakesItsActivation) {
 TEST(FuseActivationPass, ProducerWithAnotherReaderIsKept) {
   Builder b;
   const ValueId x = b.Input("x", {0, 3, 7, 7});
-  const ValueId a = AddConv(b, x, "conv", 3, 5, 61);
+  const ValueId a = b.Conv3x3(x, "conv", 3, 5, 61);
   b.Output(b.Op("Relu", "relu", {a}));
   b.Output(b.Op("Sigmoid", "sig", {a}));
   ExpectUnchanged(b.g);
@@ -367,7 +248,7 @@ TEST(FuseActivationPass, ProducerWithAnotherReaderIsKept) {
 TEST(FuseActivationPass, ProducerOutputThatIsAGraphOutputIsKept) {
   Builder b;
   const ValueId x = b.Input("x", {0, 3, 7, 7});
-  const ValueId a = AddConv(b, x, "conv", 3, 5, 62);
+  const ValueId a = b.Conv3x3(x, "conv", 3, 5, 62);
   b.Output(b.Op("Relu", "relu", {a}));
   b.Output(a);
   ExpectUnchanged(b.g);
@@ -389,7 +270,7 @@ TEST(FuseActivationPass, ClipWithNonConstantBoundIsKept) {
   Builder b;
   const ValueId x = b.Input("x", {0, 3, 7, 7});
   const ValueId lo = b.Input("lo", {}, DataType::kFloat32, false);
-  b.Output(b.Op("Clip", "clip", {AddConv(b, x, "conv", 3, 5, 64), lo}));
+  b.Output(b.Op("Clip", "clip", {b.Conv3x3(x, "conv", 3, 5, 64), lo}));
   ExpectUnchanged(b.g);
 }
 
@@ -397,7 +278,7 @@ TEST(FuseActivationPass, ClipWithEmptyRangeIsKept) {
   Builder b;
   const ValueId x = b.Input("x", {0, 3, 7, 7});
   b.Output(b.Op("Clip", "clip",
-                {AddConv(b, x, "conv", 3, 5, 65), b.Const("lo", Tensor::Scalar<float>(1.f)),
+                {b.Conv3x3(x, "conv", 3, 5, 65), b.Const("lo", Tensor::Scalar<float>(1.f)),
                  b.Const("hi", Tensor::Scalar<float>(-1.f))}));
   ExpectUnchanged(b.g);
 }
@@ -406,7 +287,7 @@ TEST(FuseActivationPass, ClipWithNonFloatBoundIsKept) {
   Builder b;
   const ValueId x = b.Input("x", {0, 3, 7, 7});
   b.Output(b.Op("Clip", "clip",
-                {AddConv(b, x, "conv", 3, 5, 66), b.Const("lo", Tensor::Scalar<double>(0.0))}));
+                {b.Conv3x3(x, "conv", 3, 5, 66), b.Const("lo", Tensor::Scalar<double>(0.0))}));
   ExpectUnchanged(b.g);
 }
 
@@ -415,7 +296,7 @@ TEST(FuseActivationPass, MulOfAnotherValueIsNotSiLU) {
   // sigmoid of something else.
   Builder b;
   const ValueId x = b.Input("x", {0, 3, 7, 7});
-  const ValueId a = AddConv(b, x, "conv", 3, 5, 67);
+  const ValueId a = b.Conv3x3(x, "conv", 3, 5, 67);
   const ValueId other = b.Op("Sigmoid", "sig_other", {b.Input("x2", {0, 5, 7, 7})});
   const ValueId s = b.Op("Sigmoid", "sig", {a});
   b.Output(b.Op("Mul", "mul", {a, other}));
@@ -426,7 +307,7 @@ TEST(FuseActivationPass, MulOfAnotherValueIsNotSiLU) {
 TEST(FuseActivationPass, MulOfSigmoidAndOtherReaderIsNotSiLU) {
   Builder b;
   const ValueId x = b.Input("x", {0, 3, 7, 7});
-  const ValueId a = AddConv(b, x, "conv", 3, 5, 68);
+  const ValueId a = b.Conv3x3(x, "conv", 3, 5, 68);
   const ValueId s = b.Op("Sigmoid", "sig", {a});
   const ValueId r = b.Op("Relu", "relu", {a});
   b.Output(b.Op("Mul", "mul", {r, s}));
@@ -436,7 +317,7 @@ TEST(FuseActivationPass, MulOfSigmoidAndOtherReaderIsNotSiLU) {
 TEST(FuseActivationPass, SiLUWhoseSigmoidHasAnotherReaderIsKept) {
   Builder b;
   const ValueId x = b.Input("x", {0, 3, 7, 7});
-  const ValueId a = AddConv(b, x, "conv", 3, 5, 69);
+  const ValueId a = b.Conv3x3(x, "conv", 3, 5, 69);
   const ValueId s = b.Op("Sigmoid", "sig", {a});
   b.Output(b.Op("Mul", "mul", {a, s}));
   b.Output(s);
@@ -465,7 +346,7 @@ TEST(FuseActivationPass, GemmBeforeOpset7IsKept) {
 TEST(FuseActivationPass, OtherOpsAreNotActivations) {
   Builder b;
   const ValueId x = b.Input("x", {0, 3, 7, 7});
-  b.Output(b.Op("Tanh", "tanh", {AddConv(b, x, "conv", 3, 5, 74)}));
+  b.Output(b.Op("Tanh", "tanh", {b.Conv3x3(x, "conv", 3, 5, 74)}));
   ExpectUnchanged(b.g);
 }
 

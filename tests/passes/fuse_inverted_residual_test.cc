@@ -8,84 +8,23 @@
 // kernel that reorders the convolutions' sums (a few ulps on values of order 1).
 #include <gtest/gtest.h>
 
-#include <random>
-
 #include "graph/ops/fused.h"
 #include "graph/passes/passes.h"
 #include "graph/passes/pipeline.h"
+#include "tests/util/pass_test_util.h"
 #include "tests/util/test_util.h"
 
 namespace finch::testing {
 namespace {
 
-class GraphBuilder {
- public:
-  explicit GraphBuilder(uint32_t seed) : rng_(seed) {
-    g_.opset_imports[""] = 13;
-    g_.opset_imports[kFinchDomain] = 1;
-  }
-  ValueId Input(const std::string& name, const Shape& shape) {
-    const ValueId v = g_.AddValue(name, TensorType::Static(DataType::kFloat32, shape));
-    g_.inputs.push_back(v);
-    return v;
-  }
-  ValueId Weight(const std::string& name, const Shape& shape) {
-    return g_.AddConstant(name, std::make_shared<const Tensor>(Random(shape)));
-  }
-  ValueId Add(const std::string& op, const std::string& domain, const std::string& name,
-              const std::vector<ValueId>& inputs, std::map<std::string, Attribute> attrs = {},
-              const std::string& output = "") {
-    Node n;
-    n.op_type = op;
-    n.domain = domain;
-    n.name = name;
-    n.inputs = inputs;
-    n.attributes = std::move(attrs);
-    n.outputs = {g_.AddValue(output.empty() ? name + "_out" : output)};
-    g_.nodes.push_back(std::move(n));
-    return g_.nodes.back().outputs[0];
-  }
-  void Output(ValueId v) { g_.outputs.push_back(v); }
-  Tensor Random(const Shape& shape) {
-    std::uniform_real_distribution<float> u(-1.f, 1.f);
-    std::vector<float> data(NumElements(shape));
-    for (float& f : data) f = u(rng_);
-    return Tensor::FromVector(shape, data);
-  }
-  Graph& graph() { return g_; }
-
- private:
-  Graph g_;
-  std::mt19937 rng_;
-};
-
-Attribute StringsAttr(std::vector<std::string> v) {
-  Attribute a;
-  a.kind = Attribute::Kind::kStrings;
-  a.strings = std::move(v);
-  return a;
-}
-Attribute FloatsAttr(std::vector<float> v) {
-  Attribute a;
-  a.kind = Attribute::Kind::kFloats;
-  a.floats = std::move(v);
-  return a;
-}
-
-// A FusedConv's attributes as the earlier passes leave them.
+// A FusedConv's attributes as the earlier passes leave them; a Clip activation is ReLU6.
 std::map<std::string, Attribute> ConvAttrs(int64_t kh, int64_t kw, int64_t stride,
                                            std::vector<int64_t> pads, int64_t group,
                                            const std::string& act,
                                            std::vector<std::string> fused_from) {
-  std::map<std::string, Attribute> a = {{"kernel_shape", IntsAttr({kh, kw})},
-                                        {"strides", IntsAttr({stride, stride})},
-                                        {"pads", IntsAttr(std::move(pads))},
-                                        {"dilations", IntsAttr({1, 1})},
-                                        {"group", IntAttr(group)},
-                                        {"fused_from", StringsAttr(std::move(fused_from))}};
-  if (!act.empty()) a["activation"] = StringAttr(act);
-  if (act == "Clip") a["activation_params"] = FloatsAttr({0.f, 6.f});  // ReLU6
-  return a;
+  return FusedConvAttrs(kh, kw, stride, std::move(pads), group, act,
+                        act == "Clip" ? std::vector<float>{0.f, 6.f} : std::vector<float>{},
+                        std::move(fused_from));
 }
 
 // The shape of one block; the defaults make a fusable MobileNetV2 block (expand, 3x3
@@ -112,34 +51,36 @@ ValueId AppendBlock(GraphBuilder& b, ValueId x, const IrSpec& s, const std::stri
                     const std::string& output) {
   ValueId t = x;
   if (s.expand) {
-    t = b.Add("FusedConv", kFinchDomain, p + "expand",
-              {x, b.Weight(p + "w_expand", {s.hidden, s.channels, 1, 1}),
-               b.Weight(p + "b_expand", {s.hidden})},
-              ConvAttrs(1, 1, s.expand_stride, {0, 0, 0, 0}, 1, s.expand_act,
-                        {p + "expand", p + "expand_bn", p + "expand_act"}));
+    t = b.Op("FusedConv", p + "expand",
+             {x, b.Weight(p + "w_expand", {s.hidden, s.channels, 1, 1}),
+              b.Weight(p + "b_expand", {s.hidden})},
+             ConvAttrs(1, 1, s.expand_stride, {0, 0, 0, 0}, 1, s.expand_act,
+                       {p + "expand", p + "expand_bn", p + "expand_act"}),
+             kFinchDomain);
   }
   const int64_t kw = s.kw ? s.kw : s.k;
   const std::vector<int64_t> pads =
       s.dw_pads.empty() ? std::vector<int64_t>{s.k / 2, kw / 2, s.k / 2, kw / 2} : s.dw_pads;
   const Shape w_dw = {s.hidden, s.dw_depthwise ? 1 : s.hidden, s.k, kw};
   const ValueId d =
-      b.Add("FusedConv", kFinchDomain, p + "dw",
-            {t, s.dw_weight_constant ? b.Weight(p + "w_dw", w_dw) : b.Input(p + "w_dw", w_dw),
-             b.Weight(p + "b_dw", {s.hidden})},
-            ConvAttrs(s.k, kw, s.dw_stride, pads, s.dw_depthwise ? s.hidden : 1, s.dw_act,
-                      {p + "dw", p + "dw_bn", p + "dw_act"}));
+      b.Op("FusedConv", p + "dw",
+           {t, s.dw_weight_constant ? b.Weight(p + "w_dw", w_dw) : b.StaticInput(p + "w_dw", w_dw),
+            b.Weight(p + "b_dw", {s.hidden})},
+           ConvAttrs(s.k, kw, s.dw_stride, pads, s.dw_depthwise ? s.hidden : 1, s.dw_act,
+                     {p + "dw", p + "dw_bn", p + "dw_act"}),
+           kFinchDomain);
   ValueId se_out = d;
   if (s.se) {
     std::map<std::string, Attribute> attrs = {
         {"activation", StringAttr("SiLU")},
         {"gate_activation", StringAttr("Sigmoid")},
         {"fused_from", StringsAttr({p + "se.pool", p + "se.fc1", p + "se.fc2", p + "se.mul"})}};
-    se_out = b.Add(
-        "SqueezeExcite", kFinchDomain, p + "se.pool",
+    se_out = b.Op(
+        "SqueezeExcite", p + "se.pool",
         {d, b.Weight(p + "w_se1", {s.se_reduced, s.hidden, 1, 1}),
          b.Weight(p + "b_se1", {s.se_reduced}),
          b.Weight(p + "w_se2", {s.hidden, s.se_reduced, 1, 1}), b.Weight(p + "b_se2", {s.hidden})},
-        attrs);
+        attrs, kFinchDomain);
   }
   std::vector<ValueId> in = {se_out, b.Weight(p + "w_project", {s.out, s.hidden, 1, 1}),
                              b.Weight(p + "b_project", {s.out})};
@@ -147,90 +88,39 @@ ValueId AppendBlock(GraphBuilder& b, ValueId x, const IrSpec& s, const std::stri
   if (s.residual != IrSpec::kNone) {
     const int64_t oh = (s.h + 2 * (s.k / 2) - s.k) / s.dw_stride + 1;
     const int64_t ow = (s.w + 2 * (kw / 2) - kw) / s.dw_stride + 1;
-    in.push_back(s.residual == IrSpec::kBlockInput ? x
-                                                   : b.Input(p + "z", {s.batch, s.out, oh, ow}));
+    in.push_back(
+        s.residual == IrSpec::kBlockInput ? x : b.StaticInput(p + "z", {s.batch, s.out, oh, ow}));
     fused.push_back(p + "add");
   }
   const int64_t pp = s.project_pad;
   std::map<std::string, Attribute> attrs =
       ConvAttrs(1, 1, s.project_stride, {pp, pp, pp, pp}, 1, s.project_act, fused);
   if (s.project_plain_conv) attrs.erase("fused_from");
-  const ValueId y =
-      b.Add(s.project_plain_conv ? "Conv" : "FusedConv", s.project_plain_conv ? "" : kFinchDomain,
-            p + "project", in, attrs, output);
-  if (s.t_second_reader) b.Output(b.Add("Relu", "", p + "t_relu", {t}));
-  if (s.d_second_reader) b.Output(b.Add("Relu", "", p + "d_relu", {d}));
-  if (s.s_second_reader) b.Output(b.Add("Relu", "", p + "s_relu", {se_out}));
+  const ValueId y = b.Op(s.project_plain_conv ? "Conv" : "FusedConv", p + "project", in, attrs,
+                         s.project_plain_conv ? "" : kFinchDomain, 1, output);
+  if (s.t_second_reader) b.Output(b.Op("Relu", p + "t_relu", {t}));
+  if (s.d_second_reader) b.Output(b.Op("Relu", p + "d_relu", {d}));
+  if (s.s_second_reader) b.Output(b.Op("Relu", p + "s_relu", {se_out}));
   return y;
 }
 
 Graph BuildIr(const IrSpec& s) {
-  GraphBuilder b(4321);
-  const ValueId x = b.Input("x", {s.batch, s.channels, s.h, s.w});
+  GraphBuilder b = FusedGraphBuilder(4321);
+  const ValueId x = b.StaticInput("x", {s.batch, s.channels, s.h, s.w});
   const ValueId y = AppendBlock(b, x, s, "block.", "y");
   b.Output(y);
-  return b.graph();
-}
-
-std::vector<Tensor> Inputs(const Graph& g, uint32_t seed) {
-  GraphBuilder r(seed);
-  std::vector<Tensor> inputs;
-  for (ValueId v : g.inputs) inputs.push_back(r.Random(g.values[v].type.static_shape()));
-  return inputs;
+  return b.g;
 }
 
 void ExpectSameOutputs(const Graph& before, const Graph& after) {
-  const std::vector<Tensor> inputs = Inputs(before, 99);
-  auto s1 = Session::Create(before, SessionOptions{1, false});
-  auto s2 = Session::Create(after, SessionOptions{1, false});
-  ASSERT_TRUE(s1.ok()) << s1.status().ToString();
-  ASSERT_TRUE(s2.ok()) << s2.status().ToString();
-  auto want = (*s1)->Run(inputs);
-  auto got = (*s2)->Run(inputs);
-  ASSERT_TRUE(want.ok()) << want.status().ToString();
-  ASSERT_TRUE(got.ok()) << got.status().ToString();
-  ASSERT_EQ(got->size(), want->size());
-  for (size_t i = 0; i < got->size(); ++i) {
-    std::string why;
-    EXPECT_TRUE(AllClose((*got)[i], (*want)[i], 1e-5, 1e-6, &why)) << "output " << i << ": " << why;
-  }
+  testing::ExpectSameOutputs(before, after, RandomInputs(before, 99), 1e-5, 1e-6);
 }
 
-void ExpectSameGraph(const Graph& a, const Graph& b) {
-  ASSERT_EQ(a.nodes.size(), b.nodes.size());
-  for (size_t n = 0; n < a.nodes.size(); ++n) {
-    EXPECT_EQ(a.nodes[n].name, b.nodes[n].name);
-    EXPECT_EQ(a.nodes[n].op_type, b.nodes[n].op_type);
-    EXPECT_EQ(a.nodes[n].domain, b.nodes[n].domain);
-    EXPECT_EQ(a.nodes[n].inputs, b.nodes[n].inputs);
-    EXPECT_EQ(a.nodes[n].outputs, b.nodes[n].outputs);
-    EXPECT_EQ(a.nodes[n].attributes.size(), b.nodes[n].attributes.size());
-  }
-  ASSERT_EQ(a.values.size(), b.values.size());
-  for (size_t v = 0; v < a.values.size(); ++v) EXPECT_EQ(a.values[v].name, b.values[v].name);
-  EXPECT_EQ(a.inputs, b.inputs);
-  EXPECT_EQ(a.outputs, b.outputs);
-}
-
-PassResult RunPass(const Graph& g) {
-  auto r = FuseInvertedResidual(g, PassContext{});
-  EXPECT_TRUE(r.ok()) << r.status().ToString();
-  return r.ok() ? std::move(r).value() : PassResult{g, -1};
-}
-
-std::vector<const Node*> FindOps(const Graph& g, const std::string& op) {
-  std::vector<const Node*> found;
-  for (const Node& n : g.nodes) {
-    if (n.op_type == op) found.push_back(&n);
-  }
-  return found;
-}
+PassResult RunPass(const Graph& g) { return ApplyPass(FuseInvertedResidual, g); }
 
 void ExpectNoMatch(const IrSpec& spec) {
   const Graph g = BuildIr(spec);
-  const PassResult r = RunPass(g);
-  EXPECT_EQ(r.rewrites, 0);
-  ExpectSameGraph(g, r.graph);
+  ExpectUnchanged(FuseInvertedResidual(g, PassContext{}), g);
 }
 
 // The name of input `i` of `node` ("" when absent).
@@ -361,17 +251,17 @@ TEST(FuseInvertedResidualPass, FusesPlainConvProject) {
 
 // Two blocks in a row: the second block's input is the first block's output.
 TEST(FuseInvertedResidualPass, FusesConsecutiveBlocks) {
-  GraphBuilder b(77);
+  GraphBuilder b = FusedGraphBuilder(77);
   IrSpec first;
   first.expand = false;
   first.channels = first.hidden = 7;
   first.out = 5;
   IrSpec second;
   second.residual = IrSpec::kBlockInput;
-  const ValueId x = b.Input("x", {first.batch, first.channels, first.h, first.w});
+  const ValueId x = b.StaticInput("x", {first.batch, first.channels, first.h, first.w});
   const ValueId y1 = AppendBlock(b, x, first, "b1.", "y1");
   b.Output(AppendBlock(b, y1, second, "b2.", "y2"));
-  const Graph g = b.graph();
+  const Graph g = b.g;
   const PassResult r = RunPass(g);
   EXPECT_EQ(r.rewrites, 2);
   EXPECT_EQ(CountOps(r.graph), (std::map<std::string, int>{{"finch::InvertedResidual", 2}}));

@@ -18,113 +18,31 @@
 #include "graph/passes/passes.h"
 #include "graph/passes/pipeline.h"
 #include "runtime/node_evaluator.h"
-#include "tests/util/graph_builder.h"
+#include "tests/util/pass_test_util.h"
 #include "tests/util/test_util.h"
 
 namespace finch {
 namespace {
 
+using testing::FindNode;
 using testing::FloatAttr;
+using testing::FusedFromOf;
 using testing::IntAttr;
 using testing::IntsAttr;
-
-Tensor RandomTensor(const Shape& shape, uint32_t seed, DataType dtype = DataType::kFloat32) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(-1.f, 1.f);
-  std::vector<float> v(NumElements(shape));
-  for (float& x : v) x = dist(rng);
-  if (dtype == DataType::kInt32) {
-    std::vector<int32_t> iv(v.size());
-    for (size_t i = 0; i < v.size(); ++i) iv[i] = static_cast<int32_t>(v[i] * 10);
-    return Tensor::FromVector<int32_t>(shape, iv);
-  }
-  return Tensor::FromVector<float>(shape, v);
-}
-
-// Small graphs with a symbolic batch, and a Random(name, shape, seed) constant.
-class Builder : public testing::GraphBuilder {
- public:
-  using GraphBuilder::GraphBuilder;
-  ValueId Random(const std::string& name, const Shape& shape, uint32_t seed) {
-    return Const(name, RandomTensor(shape, seed));
-  }
-};
-
-// A [N, 3, 7, 7] -> Conv 3x3 pad 1 -> [N, 5, 7, 7] graph; returns the conv output.
-ValueId AddConv(Builder& b, ValueId x, const std::string& name, int64_t cin, int64_t cout,
-                uint32_t seed, bool bias = true) {
-  std::vector<ValueId> in = {x, b.Random(name + ".w", {cout, cin, 3, 3}, seed)};
-  if (bias) in.push_back(b.Random(name + ".b", {cout}, seed + 1));
-  return b.Op("Conv", name, in,
-              {{"pads", IntsAttr({1, 1, 1, 1})}, {"kernel_shape", IntsAttr({3, 3})}});
-}
-
-Attribute StringsAttr(std::vector<std::string> v) {
-  Attribute a;
-  a.kind = Attribute::Kind::kStrings;
-  a.strings = std::move(v);
-  return a;
-}
-
-// Everything a pass could change, as text.
-std::string Dump(const Graph& g) {
-  std::string s;
-  auto name = [&](ValueId v) { return v == kNoValue ? std::string("-") : g.values[v].name; };
-  for (const Node& n : g.nodes) {
-    s += n.domain + "::" + n.op_type + " " + n.name + " (";
-    for (ValueId v : n.inputs) s += name(v) + ",";
-    s += ") -> (";
-    for (ValueId v : n.outputs) s += name(v) + ",";
-    s += ") {";
-    for (const auto& [k, a] : n.attributes) s += k + ":" + AttributeKindName(a.kind) + ",";
-    s += "}\n";
-  }
-  s += "inputs:";
-  for (ValueId v : g.inputs) s += name(v) + ",";
-  s += " outputs:";
-  for (ValueId v : g.outputs) s += name(v) + ",";
-  s += StrCat(" values:", g.values.size());
-  return s;
-}
+using testing::RandomTensor;
+using testing::StringsAttr;
+// Small graphs with a symbolic batch; node outputs are named "<node>_out".
+using Builder = testing::GraphBuilder;
 
 StatusOr<PassResult> RunPass(const Graph& g) { return FuseResidual(g, RuntimePassContext()); }
 
 // Runs `original` and `rewritten` unoptimized on the same inputs; outputs must agree.
 void ExpectSameOutputs(const Graph& original, const Graph& rewritten,
                        const std::vector<Tensor>& inputs) {
-  auto s0 = Session::Create(original, SessionOptions{1, false});
-  auto s1 = Session::Create(rewritten, SessionOptions{1, false});
-  ASSERT_TRUE(s0.ok()) << s0.status().ToString();
-  ASSERT_TRUE(s1.ok()) << s1.status().ToString();
-  auto want = (*s0)->Run(inputs);
-  auto got = (*s1)->Run(inputs);
-  ASSERT_TRUE(want.ok()) << want.status().ToString();
-  ASSERT_TRUE(got.ok()) << got.status().ToString();
-  ASSERT_EQ(want->size(), got->size());
-  for (size_t i = 0; i < want->size(); ++i) {
-    std::string why;
-    EXPECT_TRUE(testing::AllClose((*got)[i], (*want)[i], 1e-5, 1e-6, &why)) << why;
-  }
+  testing::ExpectSameOutputs(original, rewritten, inputs, 1e-5, 1e-6);
 }
 
-const Node* FindNode(const Graph& g, const std::string& name) {
-  for (const Node& n : g.nodes) {
-    if (n.name == name) return &n;
-  }
-  return nullptr;
-}
-
-std::vector<std::string> FusedFromOf(const Node& n) {
-  const Attribute* a = n.FindAttribute("fused_from");
-  return a ? a->strings : std::vector<std::string>{};
-}
-
-void ExpectUnchanged(const Graph& g) {
-  auto r = RunPass(g);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ(r->rewrites, 0);
-  EXPECT_EQ(Dump(r->graph), Dump(g));
-}
+void ExpectUnchanged(const Graph& g) { testing::ExpectUnchanged(RunPass(g), g); }
 
 // ---- positives --------------------------------------------------------------------------
 
@@ -132,7 +50,7 @@ void ExpectUnchanged(const Graph& g) {
 void CheckConvPlusInput(bool conv_first, bool bias) {
   Builder b;
   const ValueId x = b.Input("x", {0, 5, 7, 7});
-  const ValueId a = AddConv(b, x, "conv", 5, 5, 11, bias);
+  const ValueId a = b.Conv3x3(x, "conv", 5, 5, 11, bias);
   b.Output(
       b.Op("Add", "add", conv_first ? std::vector<ValueId>{a, x} : std::vector<ValueId>{x, a}));
   auto r = RunPass(b.g);
@@ -163,8 +81,8 @@ TEST(FuseResidualPass, AddOfInputAndConvWithoutBias) { CheckConvPlusInput(false,
 TEST(FuseResidualPass, BothOperandsConvsPicksTheLaterConv) {
   Builder b;
   const ValueId x = b.Input("x", {0, 3, 7, 7});
-  const ValueId shortcut = AddConv(b, x, "shortcut", 3, 5, 21);
-  const ValueId main = AddConv(b, b.Op("Relu", "relu", {x}), "main", 3, 5, 23);
+  const ValueId shortcut = b.Conv3x3(x, "shortcut", 3, 5, 21);
+  const ValueId main = b.Conv3x3(b.Op("Relu", "relu", {x}), "main", 3, 5, 23);
   b.Output(b.Op("Add", "add", {shortcut, main}));
   auto r = RunPass(b.g);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
@@ -205,7 +123,7 @@ TEST(FuseResidualPass, ThenFuseActivationAppliesTheActivationAfterZ) {
   // Conv -> Add(x) -> Relu: residual first, then the activation, as the pipeline orders them.
   Builder b;
   const ValueId x = b.Input("x", {0, 5, 7, 7});
-  const ValueId y = b.Op("Add", "add", {AddConv(b, x, "conv", 5, 5, 41), x});
+  const ValueId y = b.Op("Add", "add", {b.Conv3x3(x, "conv", 5, 5, 41), x});
   b.Output(b.Op("Relu", "relu", {y}));
   auto r = RunPass(b.g);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
@@ -240,7 +158,7 @@ TEST(FuseResidualPass, StridedConvWithSameShapeResidual) {
 TEST(FuseResidualPass, BroadcastingAddIsKept) {
   Builder b;
   const ValueId x = b.Input("x", {0, 3, 7, 7});
-  b.Output(b.Op("Add", "add", {AddConv(b, x, "conv", 3, 5, 61), b.Random("bias", {5, 1, 1}, 62)}));
+  b.Output(b.Op("Add", "add", {b.Conv3x3(x, "conv", 3, 5, 61), b.Random("bias", {5, 1, 1}, 62)}));
   ExpectUnchanged(b.g);
 }
 
@@ -249,14 +167,14 @@ TEST(FuseResidualPass, BroadcastingBatchOfOneIsKept) {
   Builder b;
   const ValueId x = b.Input("x", {0, 3, 7, 7});
   const ValueId z = b.Input("z", {1, 5, 7, 7}, DataType::kFloat32, false);
-  b.Output(b.Op("Add", "add", {AddConv(b, x, "conv", 3, 5, 63), z}));
+  b.Output(b.Op("Add", "add", {b.Conv3x3(x, "conv", 3, 5, 63), z}));
   ExpectUnchanged(b.g);
 }
 
 TEST(FuseResidualPass, ConvOutputWithAnotherReaderIsKept) {
   Builder b;
   const ValueId x = b.Input("x", {0, 5, 7, 7});
-  const ValueId a = AddConv(b, x, "conv", 5, 5, 64);
+  const ValueId a = b.Conv3x3(x, "conv", 5, 5, 64);
   b.Output(b.Op("Add", "add", {a, x}));
   b.Output(b.Op("Relu", "relu", {a}));
   ExpectUnchanged(b.g);
@@ -265,7 +183,7 @@ TEST(FuseResidualPass, ConvOutputWithAnotherReaderIsKept) {
 TEST(FuseResidualPass, ConvOutputThatIsAGraphOutputIsKept) {
   Builder b;
   const ValueId x = b.Input("x", {0, 5, 7, 7});
-  const ValueId a = AddConv(b, x, "conv", 5, 5, 65);
+  const ValueId a = b.Conv3x3(x, "conv", 5, 5, 65);
   b.Output(b.Op("Add", "add", {a, x}));
   b.Output(a);
   ExpectUnchanged(b.g);
@@ -296,7 +214,7 @@ TEST(FuseResidualPass, ConvWithResidualAlreadyIsKept) {
 TEST(FuseResidualPass, AddOfConvWithItselfIsKept) {
   Builder b;
   const ValueId x = b.Input("x", {0, 5, 7, 7});
-  const ValueId a = AddConv(b, x, "conv", 5, 5, 68);
+  const ValueId a = b.Conv3x3(x, "conv", 5, 5, 68);
   b.Output(b.Op("Add", "add", {a, a}));
   ExpectUnchanged(b.g);
 }

@@ -7,83 +7,21 @@
 // kernel that reorders the 1x1 convs' sums (a few ulps on values of order 1).
 #include <gtest/gtest.h>
 
-#include <random>
-
 #include "graph/ops/fused.h"
 #include "graph/passes/passes.h"
 #include "graph/passes/pipeline.h"
+#include "tests/util/pass_test_util.h"
 #include "tests/util/test_util.h"
 
 namespace finch::testing {
 namespace {
 
-class GraphBuilder {
- public:
-  explicit GraphBuilder(uint32_t seed) : rng_(seed) {
-    g_.opset_imports[""] = 13;
-    g_.opset_imports[kFinchDomain] = 1;
-  }
-  ValueId Input(const std::string& name, const Shape& shape) {
-    const ValueId v = g_.AddValue(name, TensorType::Static(DataType::kFloat32, shape));
-    g_.inputs.push_back(v);
-    return v;
-  }
-  ValueId Weight(const std::string& name, const Shape& shape) {
-    return g_.AddConstant(name, std::make_shared<const Tensor>(Random(shape)));
-  }
-  ValueId Add(const std::string& op, const std::string& domain, const std::string& name,
-              const std::vector<ValueId>& inputs, std::map<std::string, Attribute> attrs = {},
-              const std::string& output = "") {
-    Node n;
-    n.op_type = op;
-    n.domain = domain;
-    n.name = name;
-    n.inputs = inputs;
-    n.attributes = std::move(attrs);
-    n.outputs = {g_.AddValue(output.empty() ? name + "_out" : output)};
-    g_.nodes.push_back(std::move(n));
-    return g_.nodes.back().outputs[0];
-  }
-  void Output(ValueId v) { g_.outputs.push_back(v); }
-  Tensor Random(const Shape& shape) {
-    std::uniform_real_distribution<float> u(-1.f, 1.f);
-    std::vector<float> data(NumElements(shape));
-    for (float& f : data) f = u(rng_);
-    return Tensor::FromVector(shape, data);
-  }
-  Graph& graph() { return g_; }
-
- private:
-  Graph g_;
-  std::mt19937 rng_;
-};
-
-Attribute StringsAttr(std::vector<std::string> v) {
-  Attribute a;
-  a.kind = Attribute::Kind::kStrings;
-  a.strings = std::move(v);
-  return a;
-}
-Attribute FloatsAttr(std::vector<float> v) {
-  Attribute a;
-  a.kind = Attribute::Kind::kFloats;
-  a.floats = std::move(v);
-  return a;
-}
-
 // A FusedConv's attributes as fuse-activation leaves them.
 std::map<std::string, Attribute> ConvAttrs(int64_t k, int64_t stride, int64_t pad, int64_t group,
                                            const std::string& act, std::vector<float> params,
                                            std::vector<std::string> fused_from) {
-  std::map<std::string, Attribute> a = {{"kernel_shape", IntsAttr({k, k})},
-                                        {"strides", IntsAttr({stride, stride})},
-                                        {"pads", IntsAttr({pad, pad, pad, pad})},
-                                        {"dilations", IntsAttr({1, 1})},
-                                        {"group", IntAttr(group)},
-                                        {"fused_from", StringsAttr(std::move(fused_from))}};
-  if (!act.empty()) a["activation"] = StringAttr(act);
-  if (!params.empty()) a["activation_params"] = FloatsAttr(std::move(params));
-  return a;
+  return FusedConvAttrs(k, k, stride, {pad, pad, pad, pad}, group, act, std::move(params),
+                        std::move(fused_from));
 }
 
 // The shape of one squeeze-excite test graph; the defaults make a fusable one.
@@ -103,16 +41,17 @@ struct SeSpec {
 };
 
 Graph BuildSe(const SeSpec& s) {
-  GraphBuilder b(1234);
+  GraphBuilder b = FusedGraphBuilder(1234);
   const Shape xs = {s.batch, s.channels, s.h, s.w};
-  const ValueId x = b.Input("x", xs);
-  const ValueId x2 = s.mul_other_tensor ? b.Input("x2", xs) : kNoValue;
-  const ValueId w1 = s.w1_constant ? b.Weight("w1", {s.reduced, s.channels / s.group1, s.k1, s.k1})
-                                   : b.Input("w1", {s.reduced, s.channels / s.group1, s.k1, s.k1});
+  const ValueId x = b.StaticInput("x", xs);
+  const ValueId x2 = s.mul_other_tensor ? b.StaticInput("x2", xs) : kNoValue;
+  const ValueId w1 = s.w1_constant
+                         ? b.Weight("w1", {s.reduced, s.channels / s.group1, s.k1, s.k1})
+                         : b.StaticInput("w1", {s.reduced, s.channels / s.group1, s.k1, s.k1});
   const ValueId b1 = s.biases ? b.Weight("b1", {s.reduced}) : kNoValue;
   const ValueId w2 = b.Weight("w2", {s.channels, s.reduced, 1, 1});
   const ValueId b2 = s.biases ? b.Weight("b2", {s.channels}) : kNoValue;
-  const ValueId pooled = b.Add("GlobalAveragePool", "", "se.pool", {x});
+  const ValueId pooled = b.Op("GlobalAveragePool", "se.pool", {x});
   std::vector<ValueId> in1 = {pooled, w1}, in2;
   if (s.biases) in1.push_back(b1);
   std::map<std::string, Attribute> attrs1 =
@@ -121,82 +60,34 @@ Graph BuildSe(const SeSpec& s) {
     attrs1.erase("fused_from");
     attrs1.erase("activation");
   }
-  const ValueId mid = b.Add(s.fc1_plain_conv ? "Conv" : "FusedConv",
-                            s.fc1_plain_conv ? "" : kFinchDomain, "se.fc1", in1, attrs1);
+  const ValueId mid = b.Op(s.fc1_plain_conv ? "Conv" : "FusedConv", "se.fc1", in1, attrs1,
+                           s.fc1_plain_conv ? "" : kFinchDomain);
   in2 = {mid, w2};
   if (s.biases) in2.push_back(b2);
-  const ValueId g =
-      b.Add("FusedConv", kFinchDomain, "se.fc2", in2,
-            ConvAttrs(1, s.stride2, 0, 1, s.gate, s.gate_params, {"se.fc2", "se.gate"}));
+  const ValueId g = b.Op(
+      "FusedConv", "se.fc2", in2,
+      ConvAttrs(1, s.stride2, 0, 1, s.gate, s.gate_params, {"se.fc2", "se.gate"}), kFinchDomain);
   const ValueId other = s.mul_other_tensor ? x2 : x;
-  const ValueId y = b.Add(
-      "Mul", "", "se.mul",
-      s.gate_first ? std::vector<ValueId>{g, other} : std::vector<ValueId>{other, g}, {}, "y");
+  const ValueId y =
+      b.Op("Mul", "se.mul",
+           s.gate_first ? std::vector<ValueId>{g, other} : std::vector<ValueId>{other, g}, {}, "",
+           1, "y");
   b.Output(y);
   if (s.pooled_is_output) b.Output(pooled);
-  if (s.mid_second_reader) b.Output(b.Add("Relu", "", "mid_relu", {mid}));
-  if (s.x_second_reader) b.Output(b.Add("Relu", "", "x_relu", {x}));
-  return b.graph();
-}
-
-std::vector<Tensor> Inputs(const Graph& g, uint32_t seed) {
-  GraphBuilder r(seed);
-  std::vector<Tensor> inputs;
-  for (ValueId v : g.inputs) inputs.push_back(r.Random(g.values[v].type.static_shape()));
-  return inputs;
+  if (s.mid_second_reader) b.Output(b.Op("Relu", "mid_relu", {mid}));
+  if (s.x_second_reader) b.Output(b.Op("Relu", "x_relu", {x}));
+  return b.g;
 }
 
 void ExpectSameOutputs(const Graph& before, const Graph& after) {
-  const std::vector<Tensor> inputs = Inputs(before, 99);
-  auto s1 = Session::Create(before, SessionOptions{1, false});
-  auto s2 = Session::Create(after, SessionOptions{1, false});
-  ASSERT_TRUE(s1.ok()) << s1.status().ToString();
-  ASSERT_TRUE(s2.ok()) << s2.status().ToString();
-  auto want = (*s1)->Run(inputs);
-  auto got = (*s2)->Run(inputs);
-  ASSERT_TRUE(want.ok()) << want.status().ToString();
-  ASSERT_TRUE(got.ok()) << got.status().ToString();
-  ASSERT_EQ(got->size(), want->size());
-  for (size_t i = 0; i < got->size(); ++i) {
-    std::string why;
-    EXPECT_TRUE(AllClose((*got)[i], (*want)[i], 1e-5, 1e-6, &why)) << "output " << i << ": " << why;
-  }
+  testing::ExpectSameOutputs(before, after, RandomInputs(before, 99), 1e-5, 1e-6);
 }
 
-void ExpectSameGraph(const Graph& a, const Graph& b) {
-  ASSERT_EQ(a.nodes.size(), b.nodes.size());
-  for (size_t n = 0; n < a.nodes.size(); ++n) {
-    EXPECT_EQ(a.nodes[n].name, b.nodes[n].name);
-    EXPECT_EQ(a.nodes[n].op_type, b.nodes[n].op_type);
-    EXPECT_EQ(a.nodes[n].domain, b.nodes[n].domain);
-    EXPECT_EQ(a.nodes[n].inputs, b.nodes[n].inputs);
-    EXPECT_EQ(a.nodes[n].outputs, b.nodes[n].outputs);
-    EXPECT_EQ(a.nodes[n].attributes.size(), b.nodes[n].attributes.size());
-  }
-  ASSERT_EQ(a.values.size(), b.values.size());
-  for (size_t v = 0; v < a.values.size(); ++v) EXPECT_EQ(a.values[v].name, b.values[v].name);
-  EXPECT_EQ(a.inputs, b.inputs);
-  EXPECT_EQ(a.outputs, b.outputs);
-}
-
-PassResult RunPass(const Graph& g) {
-  auto r = FuseSqueezeExcite(g, PassContext{});
-  EXPECT_TRUE(r.ok()) << r.status().ToString();
-  return r.ok() ? std::move(r).value() : PassResult{g, -1};
-}
-
-const Node* FindOp(const Graph& g, const std::string& op) {
-  for (const Node& n : g.nodes) {
-    if (n.op_type == op) return &n;
-  }
-  return nullptr;
-}
+PassResult RunPass(const Graph& g) { return ApplyPass(FuseSqueezeExcite, g); }
 
 void ExpectNoMatch(const SeSpec& spec) {
   const Graph g = BuildSe(spec);
-  const PassResult r = RunPass(g);
-  EXPECT_EQ(r.rewrites, 0);
-  ExpectSameGraph(g, r.graph);
+  ExpectUnchanged(FuseSqueezeExcite(g, PassContext{}), g);
 }
 
 TEST(FuseSqueezeExcitePass, FusesGapConvConvMul) {

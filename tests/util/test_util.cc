@@ -61,8 +61,8 @@ bool AllClose(const Tensor& got, const Tensor& want, double rtol, double atol, s
     return false;
   }
   if (got.shape() != want.shape()) {
-    *why = StrCat("shape ", ShapeToString(got.shape()), " vs expected ",
-                  ShapeToString(want.shape()));
+    *why =
+        StrCat("shape ", ShapeToString(got.shape()), " vs expected ", ShapeToString(want.shape()));
     return false;
   }
   const bool is_float = got.dtype() == DataType::kFloat32 || got.dtype() == DataType::kFloat64 ||
@@ -221,6 +221,18 @@ Attribute StringAttr(std::string v) {
   a.s = std::move(v);
   return a;
 }
+Attribute FloatsAttr(std::vector<float> v) {
+  Attribute a;
+  a.kind = Attribute::Kind::kFloats;
+  a.floats = std::move(v);
+  return a;
+}
+Attribute StringsAttr(std::vector<std::string> v) {
+  Attribute a;
+  a.kind = Attribute::Kind::kStrings;
+  a.strings = std::move(v);
+  return a;
+}
 
 std::vector<Tensor> RunGraph(const Graph& graph, const std::vector<Tensor>& inputs) {
   auto session = Session::Create(graph, SessionOptions{1});
@@ -236,6 +248,33 @@ std::vector<float> ToFloats(const Tensor& t) {
   std::vector<float> v(t.num_elements());
   for (int64_t i = 0; i < t.num_elements(); ++i) v[i] = static_cast<float>(ElementAsDouble(t, i));
   return v;
+}
+
+std::vector<int64_t> ToInts(const Tensor& t) {
+  std::vector<int64_t> v(t.num_elements());
+  for (int64_t i = 0; i < t.num_elements(); ++i) v[i] = ElementAsInt64(t, i);
+  return v;
+}
+
+std::vector<float> Iota(int n, float start) {
+  std::vector<float> v(n);
+  for (int i = 0; i < n; ++i) v[i] = start + i;
+  return v;
+}
+
+void ExpectNear(const Tensor& got, const std::vector<float>& want, float tol) {
+  const std::vector<float> g = ToFloats(got);
+  ASSERT_EQ(g.size(), want.size());
+  for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(g[i], want[i], tol) << "element " << i;
+}
+
+void ExpectRejected(const Graph& g, StatusCode code, const std::string& what) {
+  auto session = Session::Create(g);
+  ASSERT_FALSE(session.ok()) << what;
+  EXPECT_EQ(session.status().code(), code) << session.status().ToString();
+  const std::string& msg = session.status().message();
+  EXPECT_NE(msg.find(g.nodes[0].op_type + " \"n\""), std::string::npos) << msg;
+  EXPECT_NE(msg.find(what), std::string::npos) << msg;
 }
 
 }  // namespace finch::testing

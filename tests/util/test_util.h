@@ -43,8 +43,18 @@ Attribute IntAttr(int64_t v);
 Attribute FloatAttr(float v);
 Attribute IntsAttr(std::vector<int64_t> v);
 Attribute StringAttr(std::string v);
+Attribute FloatsAttr(std::vector<float> v);
+Attribute StringsAttr(std::vector<std::string> v);
 // Runs `graph` on `inputs`; fails the test on error.
 std::vector<Tensor> RunGraph(const Graph& graph, const std::vector<Tensor>& inputs);
 std::vector<float> ToFloats(const Tensor& t);
+std::vector<int64_t> ToInts(const Tensor& t);
+// {start, start + 1, ..., start + n − 1}.
+std::vector<float> Iota(int n, float start = 0);
+// Every element of `got` within `tol` of `want` (same count).
+void ExpectNear(const Tensor& got, const std::vector<float>& want, float tol = 1e-6f);
+// Session creation for `g` fails with `code`, the message naming the first node (named "n") and
+// containing `what`.
+void ExpectRejected(const Graph& g, StatusCode code, const std::string& what);
 
 }  // namespace finch::testing

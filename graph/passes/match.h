@@ -1,0 +1,26 @@
+// Predicates the fusing passes share when matching patterns.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "graph/ir.h"
+
+namespace finch {
+
+// `node` is `op_type` of `domain` ("" is the default ONNX domain).
+inline bool IsOp(const Node& node, const char* op_type, const std::string& domain = "") {
+  return node.op_type == op_type && node.domain == domain;
+}
+
+// `v` is absent, float32, or of undeclared type (the producers finch fuses into only compute
+// float32).
+bool FloatOrUnknown(const Graph& g, ValueId v);
+// FloatOrUnknown holds for every input and output of `node`.
+bool AllFloat(const Graph& g, const Node& node);
+
+// The names of the original nodes `node` stands for: its non-empty "fused_from" strings, else
+// its own name.
+std::vector<std::string> FusedFrom(const Node& node);
+
+}  // namespace finch
