@@ -1,0 +1,176 @@
+// MACs of the compute ops; the formulas are in cost_model.h. Geometry comes from the same
+// resolvers the schemas use (ResolveConv, ResolveGemm, ResolveMatMul, ResolveInvertedResidual),
+// so the cost model and shape inference cannot disagree about a layer's shape.
+#include "graph/cost/compute_cost.h"
+
+#include <numeric>
+
+#include "graph/ops/conv.h"
+#include "graph/ops/fused.h"
+#include "graph/ops/gemm.h"
+
+namespace finch::cost_internal {
+namespace {
+
+int64_t Product(const std::vector<int64_t>& v) {
+  return std::accumulate(v.begin(), v.end(), int64_t{1}, std::multiplies<int64_t>());
+}
+
+bool Has(const InputShapes& in, size_t i) { return i < in.size() && in[i] != nullptr; }
+
+Status Need(const Node& node, const InputShapes& in, size_t i, const char* what) {
+  if (Has(in, i)) return Status::Ok();
+  return InvalidArgument(node.Describe(), ": the cost model needs input ", i, " (", what, ")");
+}
+
+// One other-op per element for each bias add, activation and residual add that is present.
+int64_t Epilogue(int64_t elements, bool bias, const FusedActivation& act, bool residual = false) {
+  const int64_t ops = (bias ? 1 : 0) + (act.kind != FusedActivationKind::kNone ? 1 : 0) +
+                      (residual ? 1 : 0);
+  return ops * elements;
+}
+
+Status ConvCost(const Node& node, const InputShapes& in, bool fused, NodeCost* cost) {
+  FINCH_RETURN_IF_ERROR(Need(node, in, 0, "X"));
+  FINCH_RETURN_IF_ERROR(Need(node, in, 1, "W"));
+  FINCH_ASSIGN_OR_RETURN(ConvGeometry g,
+                         ResolveConv(node, *in[0], *in[1], Has(in, 2) ? in[2] : nullptr));
+  const int64_t out_elements = g.batch * g.out_channels * Product(g.window.out);
+  cost->macs = out_elements * (g.in_channels / g.groups) * Product(g.window.kernel);
+  FusedActivation act;
+  if (fused) {
+    FINCH_ASSIGN_OR_RETURN(act, ParseFusedActivation(node, ""));
+  }
+  cost->other_ops = Epilogue(out_elements, Has(in, 2), act, fused && Has(in, 3));
+  const bool pointwise = g.groups == 1 && Product(g.window.kernel) == 1;
+  if (g.groups > 1 && g.in_channels == g.groups) {
+    cost->kind = "depthwise";
+  } else {
+    cost->kind = pointwise ? "pointwise" : "conv";
+  }
+  return Status::Ok();
+}
+
+// X [N, C, in...], W [C, M/group, k...]: every input pixel scatters into M/group channels
+// through the whole kernel.
+Status ConvTransposeCost(const Node& node, const InputShapes& in, const Shape& out,
+                         NodeCost* cost) {
+  FINCH_RETURN_IF_ERROR(Need(node, in, 0, "X"));
+  FINCH_RETURN_IF_ERROR(Need(node, in, 1, "W"));
+  const Shape& x = *in[0];
+  const Shape& w = *in[1];
+  if (x.size() < 3 || w.size() != x.size() || w[0] != x[1]) {
+    return InvalidArgument(node.Describe(), ": X ", ShapeToString(x), " and W ",
+                           ShapeToString(w), " are not [N, C, ...] and [C, M/group, k...]");
+  }
+  cost->macs = Product(x) * w[1] * Product(Shape(w.begin() + 2, w.end()));
+  cost->other_ops = Has(in, 2) ? NumElements(out) : 0;
+  cost->kind = "conv_transpose";
+  return Status::Ok();
+}
+
+Status GemmCost(const Node& node, const InputShapes& in, const Shape& out, bool fused,
+                NodeCost* cost) {
+  FINCH_RETURN_IF_ERROR(Need(node, in, 0, "A"));
+  FINCH_RETURN_IF_ERROR(Need(node, in, 1, "B"));
+  // Opset 13 semantics: only `broadcast` (opset < 7) differs, and C is not needed here.
+  FINCH_ASSIGN_OR_RETURN(GemmAttributes attrs, ParseGemmAttributes(node, 13));
+  FINCH_ASSIGN_OR_RETURN(GemmGeometry g, ResolveGemm(node, attrs, *in[0], *in[1], nullptr));
+  cost->macs = g.m * g.n * g.k;
+  FusedActivation act;
+  if (fused) {
+    FINCH_ASSIGN_OR_RETURN(act, ParseFusedActivation(node, ""));
+  }
+  cost->other_ops = Epilogue(g.m * g.n, Has(in, 2), act);
+  cost->kind = "gemm";
+  return Status::Ok();
+}
+
+Status MatMulCost(const Node& node, const InputShapes& in, NodeCost* cost) {
+  FINCH_RETURN_IF_ERROR(Need(node, in, 0, "A"));
+  FINCH_RETURN_IF_ERROR(Need(node, in, 1, "B"));
+  FINCH_ASSIGN_OR_RETURN(MatMulGeometry g, ResolveMatMul(node, *in[0], *in[1]));
+  cost->macs = Product(g.batch) * g.m * g.n * g.k;
+  cost->kind = "matmul";
+  return Status::Ok();
+}
+
+// Squeeze-excite on [N, C, H, W] with Cr reduced channels: mean over H·W, two 1x1 convs on
+// the pooled vector (the MACs), biases and activations on [N, Cr] and [N, C], the scale of X.
+void SqueezeExciteWork(int64_t n, int64_t c, int64_t cr, int64_t hw, bool b1,
+                       const FusedActivation& act, bool b2, const FusedActivation& gate,
+                       NodeCost* cost) {
+  cost->macs += 2 * n * c * cr;
+  cost->other_ops += n * c * hw + Epilogue(n * cr, b1, act) + Epilogue(n * c, b2, gate) +
+                     n * c * hw;
+}
+
+Status SqueezeExciteCost(const Node& node, const InputShapes& in, NodeCost* cost) {
+  FINCH_RETURN_IF_ERROR(Need(node, in, 0, "X"));
+  FINCH_RETURN_IF_ERROR(Need(node, in, 1, "W1"));
+  FINCH_RETURN_IF_ERROR(Need(node, in, 3, "W2"));
+  const Shape& x = *in[0];
+  const Shape& w1 = *in[1];
+  if (x.size() != 4 || w1.size() != 4 || w1[1] != x[1]) {
+    return InvalidArgument(node.Describe(), ": X ", ShapeToString(x), " and W1 ",
+                           ShapeToString(w1), " are not [N, C, H, W] and [Cr, C, 1, 1]");
+  }
+  FINCH_ASSIGN_OR_RETURN(FusedActivation act, ParseFusedActivation(node, ""));
+  FINCH_ASSIGN_OR_RETURN(FusedActivation gate, ParseFusedActivation(node, "gate_"));
+  SqueezeExciteWork(x[0], x[1], w1[0], x[2] * x[3], Has(in, 2), act, Has(in, 4), gate, cost);
+  cost->kind = "squeeze_excite";
+  return Status::Ok();
+}
+
+Status InvertedResidualCost(const Node& node, const InputShapes& in, NodeCost* cost) {
+  InputShapes shapes(kIrNumInputs, nullptr);
+  for (size_t i = 0; i < in.size() && i < shapes.size(); ++i) shapes[i] = in[i];
+  FINCH_ASSIGN_OR_RETURN(InvertedResidualGeometry g, ResolveInvertedResidual(node, shapes));
+  const int64_t n = g.batch, ch = g.hidden_channels;
+  const int64_t in_hw = g.in_h * g.in_w, out_hw = g.out_h * g.out_w;
+  if (g.expand) {
+    cost->macs += n * g.in_channels * ch * in_hw;
+    cost->other_ops += Epilogue(n * ch * in_hw, Has(shapes, kIrExpandB), g.expand_act);
+  }
+  cost->macs += n * ch * out_hw * g.kernel_h * g.kernel_w;
+  cost->other_ops += Epilogue(n * ch * out_hw, Has(shapes, kIrDepthwiseB), g.dw_act);
+  if (g.se) {
+    SqueezeExciteWork(n, ch, g.se_channels, out_hw, Has(shapes, kIrSeReduceB), g.se_act,
+                      Has(shapes, kIrSeExpandB), g.se_gate, cost);
+  }
+  cost->macs += n * ch * g.out_channels * out_hw;
+  cost->other_ops +=
+      Epilogue(n * g.out_channels * out_hw, Has(shapes, kIrProjectB), g.project_act, g.residual);
+  cost->kind = "inverted_residual";
+  return Status::Ok();
+}
+
+}  // namespace
+
+bool IsComputeOp(const Node& node) {
+  if (node.domain == kFinchDomain) {
+    return node.op_type == "FusedConv" || node.op_type == "FusedGemm" ||
+           node.op_type == "SqueezeExcite" || node.op_type == "InvertedResidual";
+  }
+  if (!node.domain.empty() && node.domain != "ai.onnx") return false;
+  return node.op_type == "Conv" || node.op_type == "ConvTranspose" || node.op_type == "Gemm" ||
+         node.op_type == "MatMul";
+}
+
+Status ComputeCost(const Node& node, const InputShapes& in, const Shape& out, NodeCost* cost) {
+  const std::string& op = node.op_type;
+  if (node.domain == kFinchDomain) {
+    if (op == "FusedConv") return ConvCost(node, in, true, cost);
+    if (op == "FusedGemm") return GemmCost(node, in, out, true, cost);
+    if (op == "SqueezeExcite") return SqueezeExciteCost(node, in, cost);
+    if (op == "InvertedResidual") return InvertedResidualCost(node, in, cost);
+  } else {
+    if (op == "Conv") return ConvCost(node, in, false, cost);
+    if (op == "ConvTranspose") return ConvTransposeCost(node, in, out, cost);
+    if (op == "Gemm") return GemmCost(node, in, out, false, cost);
+    if (op == "MatMul") return MatMulCost(node, in, cost);
+  }
+  return Internal(node.Describe(), ": not a compute op");
+}
+
+}  // namespace finch::cost_internal
