@@ -1,6 +1,7 @@
 #include "runtime/memory_plan.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 
@@ -12,6 +13,9 @@ namespace {
 constexpr size_t kAlign = kTensorAlignment;
 
 size_t AlignUp(size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
+
+// a + b, saturating: totals of hostile plans must not wrap around to a small arena.
+size_t SatAdd(size_t a, size_t b) { return a > SIZE_MAX - b ? SIZE_MAX : a + b; }
 
 struct Item {
   ValueId value;
@@ -44,8 +48,8 @@ MemoryPlan PlanMemory(const Graph& graph, const Plan& plan) {
   // Lower bound: the most bytes live at once.
   std::vector<size_t> live(plan.steps.size() + 1, 0);
   for (const Item& it : items) {
-    mp.total_bytes += it.bytes;
-    for (int s = it.first; s <= it.last; ++s) live[s] += it.bytes;
+    mp.total_bytes = SatAdd(mp.total_bytes, it.bytes);
+    for (int s = it.first; s <= it.last; ++s) live[s] = SatAdd(live[s], it.bytes);
   }
   for (size_t b : live) mp.lower_bound = std::max(mp.lower_bound, b);
 

@@ -26,7 +26,9 @@ struct MemoryPlan {
   std::vector<int64_t> offset;  // per value: byte offset in the arena, -1 when not planned
   size_t arena_bytes = 0;       // the arena's size: peak activation memory of a run
   size_t lower_bound = 0;       // max over steps of the bytes live at that step
-  size_t total_bytes = 0;       // sum of all planned values (what no reuse would take)
+  size_t total_bytes = 0;       // sum of all planned values (what no reuse would take);
+                                // saturates at SIZE_MAX. arena_bytes <= total_bytes, so the
+                                // offsets are exact whenever total_bytes < SIZE_MAX
 };
 
 MemoryPlan PlanMemory(const Graph& graph, const Plan& plan);

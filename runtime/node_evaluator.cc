@@ -2,11 +2,13 @@
 
 #include "graph/ops/op_schema.h"
 #include "runtime/kernel_registry.h"
+#include "runtime/plan.h"
 
 namespace finch {
 
 StatusOr<std::vector<Tensor>> EvaluateNode(const Node& node, int64_t opset,
-                                           const std::vector<const Tensor*>& inputs) {
+                                           const std::vector<const Tensor*>& inputs,
+                                           size_t max_output_bytes) {
   const OpSchema* schema = GlobalOpSchemas().Find(node.domain, node.op_type);
   const KernelFactory* factory = GlobalKernels().Find(node.domain, node.op_type);
   if (schema == nullptr || factory == nullptr) {
@@ -30,6 +32,19 @@ StatusOr<std::vector<Tensor>> EvaluateNode(const Node& node, int64_t opset,
     }
   }
   if (all_given) return outputs;
+  if (max_output_bytes > 0) {
+    size_t bytes = 0;
+    for (size_t i = 0; i < node.outputs.size(); ++i) {
+      if (node.outputs[i] != kNoValue && !ctx.output_values[i]) {
+        bytes += StaticTypeBytes(ctx.outputs[i]);
+      }
+    }
+    if (bytes > max_output_bytes) {
+      return ResourceExhausted(node.Describe(), ": evaluating it needs ", bytes,
+                               " bytes, more than the memory limit of ", max_output_bytes,
+                               " bytes");
+    }
+  }
   KernelBuildContext build{node, opset, ctx.inputs, inputs, ctx.outputs};
   FINCH_ASSIGN_OR_RETURN(std::unique_ptr<OpKernel> kernel, (*factory)(build));
   KernelContext run;
@@ -48,9 +63,12 @@ StatusOr<std::vector<Tensor>> EvaluateNode(const Node& node, int64_t opset,
   return outputs;
 }
 
-PassContext RuntimePassContext() {
+PassContext RuntimePassContext(size_t memory_limit_bytes) {
   PassContext ctx;
-  ctx.evaluate = EvaluateNode;
+  ctx.evaluate = [memory_limit_bytes](const Node& node, int64_t opset,
+                                      const std::vector<const Tensor*>& inputs) {
+    return EvaluateNode(node, opset, inputs, memory_limit_bytes);
+  };
   return ctx;
 }
 

@@ -1,8 +1,11 @@
 #include "runtime/plan.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <set>
 
 #include "runtime/kernel_registry.h"
 
@@ -31,7 +34,21 @@ Status AllocateOutputs(const Node& node, const std::vector<TensorType>& types,
   return Status::Ok();
 }
 
+// A constant tensor's bytes once per storage: values may share one tensor.
+void AddConstantBytes(const Tensor* t, std::set<const void*>* seen, size_t* total) {
+  if (t == nullptr || t->raw_data() == nullptr) return;
+  if (seen->insert(t->raw_data()).second) *total += t->byte_size();
+}
+
 }  // namespace
+
+size_t StaticTypeBytes(const TensorType& type) {
+  if (!type.is_static()) return 0;
+  auto n = CheckedNumElements(type.static_shape());
+  const size_t elem = DataTypeSize(type.dtype);
+  if (!n.ok() || elem == 0 || static_cast<uint64_t>(*n) > SIZE_MAX / elem) return 0;
+  return static_cast<size_t>(*n) * elem;
+}
 
 Status InferStep(const Graph& graph, const Node& node, const OpSchema& schema,
                  const std::vector<TensorType>& input_types,
@@ -54,6 +71,13 @@ Status InferStep(const Graph& graph, const Node& node, const OpSchema& schema,
         return InvalidArgument(node.Describe(), ": output ", i, " would have ",
                                n.status().message());
       }
+      // Byte counts too stay far from overflow, so that the memory planner may add them up.
+      const uint64_t elem = DataTypeSize(got.dtype);
+      if (elem > 0 && static_cast<uint64_t>(*n) > kMaxTensorBytes / elem) {
+        return ResourceExhausted(node.Describe(), ": output ", i, " would be ",
+                                 got.ToString(), ", more than ", kMaxTensorBytes,
+                                 " bytes");
+      }
     }
     if (declared.dtype != DataType::kUndefined && declared.dtype != got.dtype) {
       return InvalidArgument(node.Describe(), ": output \"", graph.values[node.outputs[i]].name,
@@ -65,15 +89,23 @@ Status InferStep(const Graph& graph, const Node& node, const OpSchema& schema,
 }
 
 StatusOr<std::unique_ptr<Plan>> BuildPlan(const Graph& graph,
-                                          const std::vector<Shape>& input_shapes) {
+                                          const std::vector<Shape>& input_shapes,
+                                          size_t memory_limit_bytes) {
   auto plan = std::make_unique<Plan>();
   plan->input_shapes = input_shapes;
   const size_t n_values = graph.values.size();
   plan->types.resize(n_values);
   plan->constants.resize(n_values);
+  std::set<const void*> counted;  // storage of constants already in plan->constant_bytes
   for (size_t v = 0; v < n_values; ++v) {
     plan->constants[v] = graph.values[v].constant;
     if (graph.values[v].constant) plan->types[v] = graph.values[v].type;
+    AddConstantBytes(plan->constants[v].get(), &counted, &plan->constant_bytes);
+  }
+  const size_t limit = memory_limit_bytes;
+  if (limit > 0 && plan->constant_bytes > limit) {
+    return ResourceExhausted("memory limit of ", limit, " bytes exceeded: the model's constants "
+                             "take ", plan->constant_bytes, " bytes");
   }
   if (input_shapes.size() != graph.inputs.size()) {
     return InvalidArgument("the model has ", graph.inputs.size(), " inputs, ",
@@ -117,7 +149,10 @@ StatusOr<std::unique_ptr<Plan>> BuildPlan(const Graph& graph,
       const ValueId v = node.outputs[i];
       if (v == kNoValue) continue;
       plan->types[v] = ctx.outputs[i];
-      if (ctx.output_values[i]) plan->constants[v] = ctx.output_values[i];
+      if (ctx.output_values[i]) {
+        plan->constants[v] = ctx.output_values[i];
+        AddConstantBytes(plan->constants[v].get(), &counted, &plan->constant_bytes);
+      }
       if (!ctx.outputs[i].is_static()) dynamic = true;
     }
     bool values_given = true;
@@ -133,7 +168,18 @@ StatusOr<std::unique_ptr<Plan>> BuildPlan(const Graph& graph,
     FINCH_ASSIGN_OR_RETURN(std::unique_ptr<OpKernel> kernel, (*factory)(build));
 
     if (all_known && !node.inputs.empty() && !dynamic) {
-      // Constant folding: run the node now, keep its outputs as constants.
+      // Constant folding: run the node now, keep its outputs as constants; checked against the
+      // limit before the outputs are allocated.
+      size_t fold_bytes = 0;
+      for (size_t i = 0; i < node.outputs.size(); ++i) {
+        if (node.outputs[i] != kNoValue) fold_bytes += StaticTypeBytes(ctx.outputs[i]);
+      }
+      if (limit > 0 && fold_bytes > limit - std::min(limit, plan->constant_bytes)) {
+        return ResourceExhausted(node.Describe(), ": folding it needs ", fold_bytes,
+                                 " bytes, which with the ", plan->constant_bytes,
+                                 " bytes of constants so far exceeds the memory limit of ", limit,
+                                 " bytes");
+      }
       std::vector<Tensor> storage;
       KernelContext kctx;
       kctx.inputs = in_values;
@@ -142,6 +188,7 @@ StatusOr<std::unique_ptr<Plan>> BuildPlan(const Graph& graph,
       for (size_t i = 0; i < node.outputs.size(); ++i) {
         if (node.outputs[i] == kNoValue) continue;
         plan->constants[node.outputs[i]] = std::make_shared<const Tensor>(std::move(storage[i]));
+        AddConstantBytes(plan->constants[node.outputs[i]].get(), &counted, &plan->constant_bytes);
       }
       ++plan->folded_nodes;
       continue;
@@ -166,7 +213,23 @@ StatusOr<std::unique_ptr<Plan>> BuildPlan(const Graph& graph,
   }
   for (ValueId v : graph.outputs) plan->last_use[v] = static_cast<int>(plan->steps.size());
   plan->memory = PlanMemory(graph, *plan);
+  if (plan->memory.total_bytes >= kMaxTensorBytes << 8) {  // also catches a saturated sum
+    return ResourceExhausted("the activations would take ", plan->memory.total_bytes,
+                             " bytes, more than any machine has");
+  }
   plan->arenas = std::make_unique<ArenaPool>(plan->memory.arena_bytes);
+
+  // Each run allocates the graph outputs of static steps (the caller keeps them).
+  std::set<ValueId> outputs(graph.outputs.begin(), graph.outputs.end());
+  for (ValueId v : outputs) {
+    if (!plan->constants[v]) plan->output_bytes += StaticTypeBytes(plan->types[v]);
+  }
+  if (limit > 0 && plan->EstimatedBytes() > limit) {
+    return ResourceExhausted("memory limit of ", limit, " bytes exceeded: constants ",
+                             plan->constant_bytes, " + activation arena ",
+                             plan->memory.arena_bytes, " + graph outputs ", plan->output_bytes,
+                             " = ", plan->EstimatedBytes(), " bytes");
+  }
   return plan;
 }
 

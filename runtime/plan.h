@@ -7,6 +7,7 @@
 // at run time (a Reshape fed a computed shape) is marked dynamic and re-inferred when it runs.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,11 +36,28 @@ struct Plan {
   int folded_nodes = 0;
   MemoryPlan memory;                   // arena offsets of the static steps' activations
   std::unique_ptr<ArenaPool> arenas;   // one arena per concurrent run, reused
+  // The memory estimate checked against a limit (see BuildPlan): every distinct constant
+  // tensor (initializers and folded values), and the graph outputs with static shapes, which
+  // each run allocates. Outputs of dynamic steps are known only at run time and not included.
+  size_t constant_bytes = 0;
+  size_t output_bytes = 0;
+  size_t EstimatedBytes() const { return constant_bytes + memory.arena_bytes + output_bytes; }
 };
 
-// `input_shapes[i]` is the shape fed to graph.inputs[i].
+// `input_shapes[i]` is the shape fed to graph.inputs[i]. With `memory_limit_bytes` > 0 the plan
+// must fit in it: a node whose folded outputs would take the constants past the limit fails
+// before they are allocated, and so does a plan whose EstimatedBytes() (constants + one run's
+// arena + its static graph outputs) exceeds it; both ResourceExhausted, naming the numbers.
 StatusOr<std::unique_ptr<Plan>> BuildPlan(const Graph& graph,
-                                          const std::vector<Shape>& input_shapes);
+                                          const std::vector<Shape>& input_shapes,
+                                          size_t memory_limit_bytes = 0);
+
+// The largest tensor a plan may hold (256 TiB): far beyond any machine, and small enough that
+// sums of many such byte counts cannot overflow size_t.
+inline constexpr uint64_t kMaxTensorBytes = uint64_t{1} << 48;
+
+// Bytes of a tensor of this static type (0 when it is not static or does not fit size_t).
+size_t StaticTypeBytes(const TensorType& type);
 
 // Infers the output types of graph.nodes[step.node] given its actual input tensors; used for
 // dynamic steps at run time and by BuildPlan.

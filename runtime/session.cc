@@ -1,5 +1,6 @@
 #include "runtime/session.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "graph/onnx/importer.h"
@@ -31,7 +32,8 @@ StatusOr<std::unique_ptr<Session>> Session::Create(Graph graph, const SessionOpt
   if (options.optimize) {
     PipelineOptions pipeline;
     pipeline.disabled = options.disabled_passes;
-    FINCH_ASSIGN_OR_RETURN(graph, RunPipeline(graph, RuntimePassContext(), pipeline, &records));
+    FINCH_ASSIGN_OR_RETURN(graph, RunPipeline(graph, RuntimePassContext(options.memory_limit_bytes),
+                                               pipeline, &records));
   }
   std::unique_ptr<Session> session(new Session(std::move(graph), options));
   session->pass_records_ = std::move(records);
@@ -92,7 +94,8 @@ StatusOr<const Plan*> Session::PlanFor(const std::vector<Shape>& input_shapes) c
   std::lock_guard<std::mutex> lock(plans_mutex_);
   auto it = plans_.find(input_shapes);
   if (it != plans_.end()) return static_cast<const Plan*>(it->second.get());
-  FINCH_ASSIGN_OR_RETURN(std::unique_ptr<Plan> plan, BuildPlan(graph_, input_shapes));
+  FINCH_ASSIGN_OR_RETURN(std::unique_ptr<Plan> plan,
+                         BuildPlan(graph_, input_shapes, options_.memory_limit_bytes));
   const Plan* p = plan.get();
   plans_[input_shapes] = std::move(plan);
   return p;
@@ -160,7 +163,13 @@ StatusOr<std::vector<Tensor>> Session::Run(const std::vector<Tensor>& inputs,
     }
   } arena_return{plan->arenas.get(), &arena};
 
+  // Bytes held by outputs of dynamic steps, which the plan's estimate could not include.
+  const size_t limit = options_.memory_limit_bytes;
+  const size_t planned = plan->EstimatedBytes();
+  size_t dynamic_live = 0;
+
   const size_t n_values = graph_.values.size();
+  std::vector<size_t> dynamic_bytes(n_values, 0);
   std::vector<const Tensor*> env(n_values, nullptr);
   std::vector<Tensor> owned(n_values);
   for (size_t v = 0; v < n_values; ++v) env[v] = plan->constants[v].get();
@@ -199,6 +208,18 @@ StatusOr<std::vector<Tensor>> Session::Run(const std::vector<Tensor>& inputs,
       if (offset >= 0) {
         owned[v] = Tensor::View(t.dtype, t.static_shape(), arena.get() + offset, nullptr);
       } else {
+        if (step.dynamic && limit > 0) {
+          const size_t bytes = StaticTypeBytes(t);
+          if (bytes > limit - std::min(limit, planned + dynamic_live)) {
+            return ResourceExhausted(node.Describe(), ": output ", i, " (", t.ToString(),
+                                     ", known only at run time) needs ", bytes,
+                                     " bytes, which with the plan's ", planned, " and ",
+                                     dynamic_live, " held by other run-time shapes exceeds the "
+                                     "memory limit of ", limit, " bytes");
+          }
+          dynamic_bytes[v] = bytes;
+          dynamic_live += bytes;
+        }
         FINCH_ASSIGN_OR_RETURN(owned[v], Tensor::Allocate(t.dtype, t.static_shape()));
       }
       env[v] = &owned[v];
@@ -226,6 +247,8 @@ StatusOr<std::vector<Tensor>> Session::Run(const std::vector<Tensor>& inputs,
       if (v != kNoValue && plan->last_use[v] == static_cast<int>(s) && !keep[v] &&
           !owned[v].empty()) {
         owned[v] = Tensor();
+        dynamic_live -= dynamic_bytes[v];
+        dynamic_bytes[v] = 0;
       }
     }
   }

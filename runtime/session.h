@@ -29,6 +29,15 @@ struct SessionOptions {
   int threads = 0;      // intra-op threads; 0 = physical cores
   bool optimize = true; // run the pass pipeline (graph/passes/pipeline.cc) at creation
   std::set<std::string> disabled_passes;  // pass names to skip
+  // Memory budget in bytes; 0 = unlimited. Checked when a plan is built (Session::Create
+  // builds the one for the declared input shapes): the constants (initializers and folded
+  // values) + one run's activation arena + the graph outputs of static shape must fit, else
+  // ResourceExhausted naming the numbers, and a folded value is refused before it is allocated
+  // (in the fold-constants pass too). Outputs of dynamic steps (shapes known only at run time)
+  // cannot be counted then: a run checks each when it allocates it, together with the plan's
+  // estimate. Not counted: the caller's input tensors, the graph and its import, and the
+  // extra arenas of concurrent runs (each concurrent run takes its own arena).
+  size_t memory_limit_bytes = 0;
 };
 
 // What a run can report besides its outputs (for `finch compare` and profiling).

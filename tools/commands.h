@@ -11,5 +11,7 @@ Status ZooCommand(Args& args);
 Status OptimizeCommand(Args& args);
 Status CompareCommand(Args& args);
 Status BenchCommand(Args& args);
+Status ProfileCommand(Args& args);
+Status ValidateCommand(Args& args);
 
 }  // namespace finch::cli

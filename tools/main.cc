@@ -30,7 +30,13 @@ const char kUsage[] =
     "        [--input FILE.pb ...] [--json]\n"
     "      time --iters runs after --warmup untimed ones: min/median/p90/mean/stddev, the CPU\n"
     "      and the kernels; --json prints one JSON object on stdout. FINCH_DISABLE_ISA=avx2,fma\n"
-    "      switches CPU features off (forces the scalar path).\n";
+    "      switches CPU features off (forces the scalar path).\n"
+    "  profile MODEL [--threads N] [--no-opt] [--iters N] [--input FILE.pb ...]\n"
+    "          [--json FILE] [--csv FILE] [--trace FILE.json]\n"
+    "      per executed node: output shape, params, MACs, bytes, intensity, measured time,\n"
+    "      achieved GFLOP/s and GB/s; totals (FLOPs = 2 x MACs) and peak activation memory.\n"
+    "  validate MODEL [--memory-limit BYTES]\n"
+    "      the load-time checks one per line (ok / FAILED and the first problem); exit 0 or 1.\n";
 
 }  // namespace
 
@@ -58,6 +64,12 @@ int main(int argc, char** argv) {
   } else if (command == "bench") {
     Args args(argc, argv, 2, {"no-opt", "json"});
     status = finch::cli::BenchCommand(args);
+  } else if (command == "validate") {
+    Args args(argc, argv, 2, {});
+    status = finch::cli::ValidateCommand(args);
+  } else if (command == "profile") {
+    Args args(argc, argv, 2, {"no-opt"});
+    status = finch::cli::ProfileCommand(args);
   } else {
     std::fprintf(stderr, "finch: unknown command \"%s\"\n\n%s", command.c_str(), kUsage);
     return 2;

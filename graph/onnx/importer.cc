@@ -243,14 +243,22 @@ StatusOr<Graph> ImportOnnxModel(const onnx::ModelProto& model, const std::string
   return graph;
 }
 
-StatusOr<Graph> ParseOnnxModel(const std::string& bytes, const std::string& base_dir) {
-  onnx::ModelProto model;
+Status ParseModelProto(const std::string& bytes, onnx::ModelProto* model) {
+  if (bytes.size() > static_cast<size_t>(INT32_MAX)) {
+    return Unimplemented("the model is larger than 2 GiB; use external data for weights");
+  }
   google::protobuf::io::CodedInputStream stream(reinterpret_cast<const uint8_t*>(bytes.data()),
                                                 static_cast<int>(bytes.size()));
   stream.SetTotalBytesLimit(INT32_MAX);
-  if (!model.ParseFromCodedStream(&stream) || !stream.ConsumedEntireMessage()) {
+  if (!model->ParseFromCodedStream(&stream) || !stream.ConsumedEntireMessage()) {
     return InvalidArgument("not a valid ONNX model: the protobuf is corrupt or truncated");
   }
+  return Status::Ok();
+}
+
+StatusOr<Graph> ParseOnnxModel(const std::string& bytes, const std::string& base_dir) {
+  onnx::ModelProto model;
+  FINCH_RETURN_IF_ERROR(ParseModelProto(bytes, &model));
   return ImportOnnxModel(model, base_dir);
 }
 
