@@ -43,9 +43,7 @@ StatusOr<ConvGeometry> ResolveConv(const Node& node, const Shape& x, const Shape
   return g;
 }
 
-namespace {
-
-Status InferConv(InferContext& ctx) {
+Status InferConvLike(InferContext& ctx, ConvResolver resolve) {
   const TensorType& x = ctx.input(0);
   const TensorType& w = ctx.input(1);
   if (x.dtype != DataType::kFloat32 || w.dtype != DataType::kFloat32 ||
@@ -61,19 +59,17 @@ Status InferConv(InferContext& ctx) {
   }
   Shape bias;
   if (ctx.has_input(2)) bias = ctx.input(2).static_shape();
-  FINCH_ASSIGN_OR_RETURN(ConvGeometry g,
-                         ResolveConv(ctx.node, x.static_shape(), w.static_shape(),
-                                     ctx.has_input(2) ? &bias : nullptr));
+  FINCH_ASSIGN_OR_RETURN(ConvGeometry g, resolve(ctx.node, x.static_shape(), w.static_shape(),
+                                                 ctx.has_input(2) ? &bias : nullptr));
   Shape out = {g.batch, g.out_channels};
   out.insert(out.end(), g.window.out.begin(), g.window.out.end());
   ctx.SetOutput(0, DataType::kFloat32, out);
   return Status::Ok();
 }
 
-}  // namespace
-
 void RegisterConvSchemas(OpSchemaRegistry& r) {
-  r.Register(OpSchema{"", "Conv", 2, 3, 1, 1, 1, InferConv});
+  r.Register(OpSchema{"", "Conv", 2, 3, 1, 1, 1,
+                      [](InferContext& ctx) { return InferConvLike(ctx, ResolveConv); }});
 }
 
 }  // namespace finch

@@ -16,4 +16,11 @@ struct ConvGeometry {
 StatusOr<ConvGeometry> ResolveConv(const Node& node, const Shape& x, const Shape& w,
                                    const Shape* bias);
 
+struct InferContext;
+using ConvResolver = StatusOr<ConvGeometry> (*)(const Node& node, const Shape& x, const Shape& w,
+                                                const Shape* bias);
+// Shape inference of a convolution-like op (Conv, ConvTranspose): float32 X, W, optional B;
+// output [N, M, spatial...] from `resolve`, or only the rank while X or W is not static.
+Status InferConvLike(InferContext& ctx, ConvResolver resolve);
+
 }  // namespace finch

@@ -122,36 +122,10 @@ StatusOr<ConvGeometry> ResolveConvTranspose(const Node& node, const Shape& x, co
   return g;
 }
 
-namespace {
-
-Status InferConvTranspose(InferContext& ctx) {
-  const TensorType& x = ctx.input(0);
-  const TensorType& w = ctx.input(1);
-  if (x.dtype != DataType::kFloat32 || w.dtype != DataType::kFloat32 ||
-      (ctx.has_input(2) && ctx.input(2).dtype != DataType::kFloat32)) {
-    return ctx.Unsupported("inputs are ", x.ToString(), " and ", w.ToString(),
-                           "; only float32 is supported");
-  }
-  if (!x.is_static() || !w.is_static()) {
-    ctx.outputs[0].dtype = DataType::kFloat32;
-    if (x.has_rank()) ctx.outputs[0].dims.emplace(x.dims->size());
-    return Status::Ok();
-  }
-  Shape bias;
-  if (ctx.has_input(2)) bias = ctx.input(2).static_shape();
-  FINCH_ASSIGN_OR_RETURN(ConvGeometry g,
-                         ResolveConvTranspose(ctx.node, x.static_shape(), w.static_shape(),
-                                              ctx.has_input(2) ? &bias : nullptr));
-  Shape out = {g.batch, g.out_channels};
-  out.insert(out.end(), g.window.out.begin(), g.window.out.end());
-  ctx.SetOutput(0, DataType::kFloat32, out);
-  return Status::Ok();
-}
-
-}  // namespace
-
 void RegisterConvTransposeSchemas(OpSchemaRegistry& r) {
-  r.Register(OpSchema{"", "ConvTranspose", 2, 3, 1, 1, 1, InferConvTranspose});
+  r.Register(OpSchema{"", "ConvTranspose", 2, 3, 1, 1, 1, [](InferContext& ctx) {
+                        return InferConvLike(ctx, ResolveConvTranspose);
+                      }});
 }
 
 }  // namespace finch

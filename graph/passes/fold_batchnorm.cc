@@ -55,12 +55,6 @@ const Tensor* FloatConstant(const Rewriter& rw, ValueId v) {
   return t != nullptr && t->dtype() == DataType::kFloat32 ? t : nullptr;
 }
 
-void SetFusedFrom(Node* node, std::vector<std::string> names) {
-  Attribute a;
-  a.kind = Attribute::Kind::kStrings;
-  a.strings = std::move(names);
-  node->attributes["fused_from"] = std::move(a);
-}
 
 // A BN's per-channel affine form y = x·s + t, in double.
 struct Affine {

@@ -203,10 +203,7 @@ StatusOr<PassResult> FoldScaleIntoConv(const Graph& graph, const PassContext& ct
       node.inputs[2] = rw.AddConstant(conv.name + ".bias_shifted",
                                       Tensor::FromVector<float>({out_channels}, bf));
     }
-    Attribute fused_from;
-    fused_from.kind = Attribute::Kind::kStrings;
-    fused_from.strings = std::move(from);
-    node.attributes["fused_from"] = std::move(fused_from);
+    SetFusedFrom(&node, std::move(from));
     for (const ChainStep& step : chain) rw.Remove(step.node);
     rw.Replace(n, std::move(node));
     ++rewrites;

@@ -189,11 +189,9 @@ StatusOr<PassResult> FuseActivation(const Graph& graph, const PassContext& ctx) 
       fused.domain = kFinchDomain;
       fused.attributes.erase("broadcast");  // an opset < 6 leftover; C broadcasts as in Gemm 7+
     }
-    Attribute from;
-    from.kind = Attribute::Kind::kStrings;
-    from.strings = FusedFrom(producer);
-    for (int r : absorbed) from.strings.push_back(rw.node(r).name);
-    fused.attributes["fused_from"] = std::move(from);
+    std::vector<std::string> from = FusedFrom(producer);
+    for (int r : absorbed) from.push_back(rw.node(r).name);
+    SetFusedFrom(&fused, std::move(from));
     SetFusedActivation(&fused, "", act);
     fused.outputs = {last.outputs[0]};
     for (int r : absorbed) rw.Remove(r);

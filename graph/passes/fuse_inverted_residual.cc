@@ -253,10 +253,7 @@ bool TryFuse(Rewriter& rw, int n) {
   residual_attr.i = residual ? 1 : 0;
   block.attributes["residual"] = residual_attr;
   block.name = fused_from.front();
-  Attribute ff;
-  ff.kind = Attribute::Kind::kStrings;
-  ff.strings = std::move(fused_from);
-  block.attributes["fused_from"] = std::move(ff);
+  SetFusedFrom(&block, std::move(fused_from));
   block.outputs = {p.outputs[0]};
 
   if (has_expand) rw.Remove(expand.node);
@@ -269,16 +266,7 @@ bool TryFuse(Rewriter& rw, int n) {
 }  // namespace
 
 StatusOr<PassResult> FuseInvertedResidual(const Graph& graph, const PassContext& ctx) {
-  Rewriter rw(graph);
-  int rewrites = 0;
-  for (int n = 0; n < rw.num_nodes(); ++n) {
-    if (rw.removed(n)) continue;
-    if (TryFuse(rw, n)) ++rewrites;
-  }
-  if (rewrites == 0) return PassResult{graph, 0};
-  rw.graph().opset_imports.emplace(kFinchDomain, 1);  // the finch domain, if not declared yet
-  FINCH_ASSIGN_OR_RETURN(Graph out, rw.Finish());
-  return PassResult{std::move(out), rewrites};
+  return FuseEachNode(graph, TryFuse);
 }
 
 }  // namespace finch

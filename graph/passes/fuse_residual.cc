@@ -86,11 +86,9 @@ StatusOr<PassResult> FuseResidual(const Graph& graph, const PassContext& ctx) {
     fused.inputs.resize(3, kNoValue);
     fused.inputs.push_back(z);
     fused.outputs = {add.outputs[0]};
-    Attribute from;
-    from.kind = Attribute::Kind::kStrings;
-    from.strings = FusedFrom(rw.node(conv));
-    from.strings.push_back(add.name);
-    fused.attributes["fused_from"] = std::move(from);
+    std::vector<std::string> from = FusedFrom(rw.node(conv));
+    from.push_back(add.name);
+    SetFusedFrom(&fused, std::move(from));
     rw.Remove(n);
     rw.Replace(conv, std::move(fused));
     rw.graph().opset_imports.emplace(kFinchDomain, 1);

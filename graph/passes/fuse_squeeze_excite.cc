@@ -136,10 +136,7 @@ bool TryFuse(Rewriter& rw, int n) {
     se.outputs = {y};
     SetFusedActivation(&se, "", *act);
     SetFusedActivation(&se, "gate_", *gate);
-    Attribute ff;
-    ff.kind = Attribute::Kind::kStrings;
-    ff.strings = std::move(fused_from);
-    se.attributes["fused_from"] = std::move(ff);
+    SetFusedFrom(&se, std::move(fused_from));
     rw.Remove(gap);
     rw.Remove(c1);
     rw.Remove(c2);
@@ -152,16 +149,7 @@ bool TryFuse(Rewriter& rw, int n) {
 }  // namespace
 
 StatusOr<PassResult> FuseSqueezeExcite(const Graph& graph, const PassContext& ctx) {
-  Rewriter rw(graph);
-  int rewrites = 0;
-  for (int n = 0; n < rw.num_nodes(); ++n) {
-    if (rw.removed(n)) continue;
-    if (TryFuse(rw, n)) ++rewrites;
-  }
-  if (rewrites == 0) return PassResult{graph, 0};
-  rw.graph().opset_imports.emplace(kFinchDomain, 1);  // the finch domain, if not declared yet
-  FINCH_ASSIGN_OR_RETURN(Graph out, rw.Finish());
-  return PassResult{std::move(out), rewrites};
+  return FuseEachNode(graph, TryFuse);
 }
 
 }  // namespace finch

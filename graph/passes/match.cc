@@ -1,5 +1,7 @@
 #include "graph/passes/match.h"
 
+#include "graph/ops/fused.h"
+
 namespace finch {
 
 bool FloatOrUnknown(const Graph& g, ValueId v) {
@@ -25,6 +27,26 @@ std::vector<std::string> FusedFrom(const Node& node) {
     return a->strings;
   }
   return {node.name};
+}
+
+void SetFusedFrom(Node* node, std::vector<std::string> names) {
+  Attribute a;
+  a.kind = Attribute::Kind::kStrings;
+  a.strings = std::move(names);
+  node->attributes["fused_from"] = std::move(a);
+}
+
+StatusOr<PassResult> FuseEachNode(const Graph& graph,
+                                  const std::function<bool(Rewriter&, int)>& try_fuse) {
+  Rewriter rw(graph);
+  int rewrites = 0;
+  for (int n = 0; n < rw.num_nodes(); ++n) {
+    if (!rw.removed(n) && try_fuse(rw, n)) ++rewrites;
+  }
+  if (rewrites == 0) return PassResult{graph, 0};
+  rw.graph().opset_imports.emplace(kFinchDomain, 1);  // the finch domain, if not declared yet
+  FINCH_ASSIGN_OR_RETURN(Graph out, rw.Finish());
+  return PassResult{std::move(out), rewrites};
 }
 
 }  // namespace finch

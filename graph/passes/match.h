@@ -1,10 +1,13 @@
 // Predicates the fusing passes share when matching patterns.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "graph/ir.h"
+#include "graph/passes/pass.h"
+#include "graph/passes/rewrite.h"
 
 namespace finch {
 
@@ -22,5 +25,13 @@ bool AllFloat(const Graph& g, const Node& node);
 // The names of the original nodes `node` stands for: its non-empty "fused_from" strings, else
 // its own name.
 std::vector<std::string> FusedFrom(const Node& node);
+// Sets `node`'s "fused_from" attribute to `names` (first replaced node to last).
+void SetFusedFrom(Node* node, std::vector<std::string> names);
+
+// The driver of the passes that fuse one pattern per anchor node: calls try_fuse(rw, n) on
+// every node still live, in order; when anything was fused declares the "finch" domain and
+// returns the finished graph, else the input graph with 0 rewrites.
+StatusOr<PassResult> FuseEachNode(const Graph& graph,
+                                  const std::function<bool(Rewriter&, int)>& try_fuse);
 
 }  // namespace finch

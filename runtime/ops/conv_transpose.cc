@@ -2,6 +2,7 @@
 #include "graph/ops/conv_transpose.h"
 #include "kernels/conv/conv_transpose_ref.h"
 #include "runtime/kernel_registry.h"
+#include "runtime/ops/conv.h"
 
 namespace finch {
 namespace {
@@ -17,20 +18,7 @@ class ConvTransposeRefKernel final : public OpKernel {
     const Tensor* b = ctx.has_input(2) ? &ctx.input(2) : nullptr;
     FINCH_ASSIGN_OR_RETURN(ConvGeometry g, ResolveConvTranspose(node_, x.shape(), w.shape(),
                                                                 b ? &b->shape() : nullptr));
-    kernels::ConvParams p;
-    p.batch = g.batch;
-    p.in_channels = g.in_channels;
-    p.out_channels = g.out_channels;
-    p.groups = g.groups;
-    p.spatial = static_cast<int>(g.window.in.size());
-    for (int i = 0; i < p.spatial; ++i) {
-      p.in[i] = g.window.in[i];
-      p.out[i] = g.window.out[i];
-      p.kernel[i] = g.window.kernel[i];
-      p.stride[i] = g.window.stride[i];
-      p.dilation[i] = g.window.dilation[i];
-      p.pad_begin[i] = g.window.pad_begin[i];
-    }
+    const kernels::ConvParams p = ToConvParams(g);
     kernels::conv_transpose_f32_ref(p, x.data<float>(), w.data<float>(),
                                     b ? b->data<float>() : nullptr,
                                     ctx.output(0).mutable_data<float>());
