@@ -22,6 +22,11 @@ void Infer(const Graph& graph, const PassContext& ctx, int64_t probe,
     values[v] = graph.values[v].constant;
     if (values[v]) types[v] = graph.values[v].type;
   }
+  // Every shape the probes work with passes the same overflow check a plan applies, so infer
+  // functions may multiply dims: a hostile declared shape is simply unknown here.
+  auto checked = [](const TensorType& t) {
+    return !t.is_static() || CheckedNumElements(t.static_shape()).ok() ? t : TensorType();
+  };
   for (ValueId v : graph.inputs) {
     TensorType t = graph.values[v].type;
     if (t.dims) {
@@ -29,7 +34,7 @@ void Infer(const Graph& graph, const PassContext& ctx, int64_t probe,
         if (!d.known()) d.value = probe;
       }
     }
-    types[v] = t;
+    types[v] = checked(t);
   }
   const OpSchemaRegistry& schemas = GlobalOpSchemas();
   for (const Node& node : graph.nodes) {
@@ -52,8 +57,8 @@ void Infer(const Graph& graph, const PassContext& ctx, int64_t probe,
     for (size_t i = 0; i < node.outputs.size(); ++i) {
       const ValueId v = node.outputs[i];
       if (v == kNoValue) continue;
-      types[v] = ic.outputs[i];
-      values[v] = ic.output_values[i];
+      types[v] = checked(ic.outputs[i]);
+      values[v] = types[v].dtype == DataType::kUndefined ? nullptr : ic.output_values[i];
     }
     if (!all_known || !ctx.evaluate || elements > kMaxEvaluatedElements) continue;
     bool small = true;
