@@ -5,8 +5,7 @@
 
 namespace finch {
 
-StatusOr<ConvGeometry> ResolveConv(const Node& node, const Shape& x, const Shape& w,
-                                   const Shape* bias) {
+Status CheckConvRanks(const Node& node, const Shape& x, const Shape& w) {
   if (x.size() < 3 || x.size() > 5) {
     return InvalidArgument(node.Describe(), ": input X has shape ", ShapeToString(x),
                            "; expected rank 3 to 5 (N, C, 1 to 3 spatial dims)");
@@ -15,6 +14,12 @@ StatusOr<ConvGeometry> ResolveConv(const Node& node, const Shape& x, const Shape
     return InvalidArgument(node.Describe(), ": weight has rank ", w.size(), ", expected ",
                            x.size(), " (the rank of X ", ShapeToString(x), ")");
   }
+  return Status::Ok();
+}
+
+StatusOr<ConvGeometry> ResolveConv(const Node& node, const Shape& x, const Shape& w,
+                                   const Shape* bias) {
+  FINCH_RETURN_IF_ERROR(CheckConvRanks(node, x, w));
   ConvGeometry g;
   g.batch = x[0];
   g.in_channels = x[1];

@@ -11,6 +11,9 @@ struct ConvGeometry {
   WindowGeometry window;
 };
 
+// X [N, C, 1 to 3 spatial dims] and a weight of the same rank, as Conv and ConvTranspose need.
+Status CheckConvRanks(const Node& node, const Shape& x, const Shape& w);
+
 // Validates Conv's inputs (x [N,C,spatial...], w [M,C/group,k...], optional b [M]) and
 // attributes, and resolves the output geometry.
 StatusOr<ConvGeometry> ResolveConv(const Node& node, const Shape& x, const Shape& w,
