@@ -1,0 +1,82 @@
+// Timing of the peak measurements; the loops themselves are in avx2/fma_peak_avx2.cc (and an
+// SSE2 streaming sum here, for CPUs without AVX2).
+#include "kernels/machine/peak.h"
+
+#include <emmintrin.h>
+#include <time.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+
+#include "kernels/machine/avx2/peak_avx2.h"
+
+namespace finch::kernels {
+namespace {
+
+// Time is this thread's CPU time, like the rates Google Benchmark reports: on a core shared
+// with other processes, the time we are descheduled counts for neither.
+double Now() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+float StreamSumSse2(const float* p, int64_t n) {
+  __m128 s0 = _mm_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+  for (int64_t i = 0; i < n; i += 16) {
+    s0 = _mm_add_ps(s0, _mm_load_ps(p + i));
+    s1 = _mm_add_ps(s1, _mm_load_ps(p + i + 4));
+    s2 = _mm_add_ps(s2, _mm_load_ps(p + i + 8));
+    s3 = _mm_add_ps(s3, _mm_load_ps(p + i + 12));
+  }
+  alignas(16) float lanes[4];
+  _mm_store_ps(lanes, _mm_add_ps(_mm_add_ps(s0, s1), _mm_add_ps(s2, s3)));
+  return lanes[0] + lanes[1] + lanes[2] + lanes[3];
+}
+
+volatile float g_sink;  // keeps the measured results alive
+
+}  // namespace
+
+double measure_fma_peak_gflops(double seconds, bool avx2_fma) {
+  if (!avx2_fma) return 0;
+  // Calibrate a slice of ~seconds/10 (at least ~1 ms), then keep the fastest slice.
+  int64_t iters = 1 << 14;
+  for (;;) {
+    const double t0 = Now();
+    g_sink = avx2::FmaChains(iters);
+    if (Now() - t0 >= std::max(seconds / 10, 1e-3) || iters > (int64_t{1} << 40)) break;
+    iters *= 2;
+  }
+  double best = 0;
+  const double start = Now();
+  do {
+    const double t0 = Now();
+    g_sink = avx2::FmaChains(iters);
+    const double t = Now() - t0;
+    if (t > 0) best = std::max(best, static_cast<double>(iters) * 12 * 8 * 2 / t);
+  } while ((Now() - start) < seconds);
+  return best * 1e-9;
+}
+
+double measure_memory_bandwidth_gbps(double seconds, bool avx2) {
+  constexpr int64_t kBytes = int64_t{256} << 20;
+  constexpr int64_t kFloats = kBytes / sizeof(float);
+  float* buf = static_cast<float*>(std::aligned_alloc(64, kBytes));
+  if (buf == nullptr) return 0;
+  std::memset(buf, 0, kBytes);  // touch every page before timing
+  double best = 0;
+  const double start = Now();
+  for (int pass = 0; pass < 2 || (Now() - start) < seconds; ++pass) {
+    const double t0 = Now();
+    g_sink = avx2 ? avx2::StreamSum(buf, kFloats) : StreamSumSse2(buf, kFloats);
+    const double t = Now() - t0;
+    if (pass > 0 && t > 0) best = std::max(best, kBytes / t);
+  }
+  std::free(buf);
+  return best * 1e-9;
+}
+
+}  // namespace finch::kernels

@@ -1,0 +1,25 @@
+// What one core of this machine can do at best, measured: the denominators of the "peak%" and
+// "bw%" columns the benchmarks print (bench/machine_peak.h).
+//
+// kernels/ cannot see runtime/cpu_features.h, so the caller says whether AVX2/FMA may be used
+// (GetCpuFeatures().avx2 && .fma): the measurements run AVX2 code only when told so.
+#pragma once
+
+namespace finch::kernels {
+
+// Times are this thread's CPU time (CLOCK_THREAD_CPUTIME_ID), as in Google Benchmark's rates, and
+// the best of several slices is kept, so a core shared with other processes still reports the
+// machine's rate.
+
+// Single-thread float32 FMA throughput in GFLOP/s (an FMA lane counts 2 FLOPs), measured for
+// about `seconds` with 12 independent ymm FMA chains (enough to cover FMA latency × 2 ports on
+// current x86 cores), best of ~10 slices. Returns 0 when `avx2_fma` is false.
+double measure_fma_peak_gflops(double seconds, bool avx2_fma);
+
+// Single-thread streaming read bandwidth from DRAM in GB/s (1e9 bytes/s): sums a 256 MiB buffer
+// (≫ any L3) repeatedly for about `seconds` (at least two passes, the first a warm-up), best
+// pass. With `avx2` the sum uses ymm loads, else SSE2 (x86-64 baseline). Returns 0 if the
+// buffer cannot be allocated.
+double measure_memory_bandwidth_gbps(double seconds, bool avx2);
+
+}  // namespace finch::kernels
