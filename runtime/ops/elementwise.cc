@@ -1,7 +1,9 @@
 // The elementwise family's kernels: reference kernels for every op and element type the schemas
-// accept (graph/ops/elementwise.cc); the AVX2 kernels join ahead of them in the kernels issue.
+// accept (graph/ops/elementwise.cc), and AVX2 kernels ahead of them for float32 (unary math and
+// activations, Clip, Add/Sub/Mul/Div/Min/Max/Sum/Mean) when the CPU has avx2 and fma.
 #include <cctype>
 
+#include "runtime/cpu_features.h"
 #include "runtime/ops/elementwise_util.h"
 
 namespace finch {
@@ -45,6 +47,15 @@ std::string LowerName(const std::string& op_type) {
 
 std::string RefKernelName(const std::string& op_type, DataType t) {
   return StrCat(LowerName(op_type), "_", ShortTypeName(t), "_ref");
+}
+
+std::string Avx2KernelName(const std::string& op_type, DataType t) {
+  return StrCat(LowerName(op_type), "_", ShortTypeName(t), "_avx2");
+}
+
+bool HaveAvx2Fma() {
+  const CpuFeatures& f = GetCpuFeatures();
+  return f.avx2 && f.fma;
 }
 
 StatusOr<kernels::BroadcastSpace> MakeSpace(const Node& node, const std::vector<Shape>& shapes,

@@ -1,8 +1,14 @@
 // Kernels of the broadcasting elementwise ops: binary arithmetic, PRelu, Pow, the variadic
 // Min/Max/Sum/Mean, comparisons and logic, and Where.
+//
+// float32 Add, Sub, Mul, Div and the variadic Min, Max, Sum, Mean run the AVX2 kernels
+// (kernels/elementwise/avx2/binary_avx2.h, "<op>_f32_avx2", any broadcast pattern) when the CPU
+// has avx2 and fma; they give the same bits as the references, which run everything else.
 #include <cstring>
+#include <type_traits>
 
 #include "graph/ops/elementwise.h"
+#include "kernels/elementwise/avx2/binary_avx2.h"
 #include "kernels/elementwise/binary_ref.h"
 #include "runtime/ops/elementwise_util.h"
 
@@ -12,6 +18,25 @@ namespace {
 using kernels::BinaryOp;
 using kernels::CompareOp;
 
+// Whether `op` on `t` runs the AVX2 kernel on this machine.
+bool UseAvx2(BinaryOp op, DataType t) {
+  return t == DataType::kFloat32 && HaveAvx2Fma() && kernels::binary_f32_avx2_supports(op);
+}
+
+std::string BinaryKernelName(const std::string& op_type, BinaryOp op, DataType t) {
+  return UseAvx2(op, t) ? Avx2KernelName(op_type, t) : RefKernelName(op_type, t);
+}
+
+// y = op(a, b) on [begin, end): the AVX2 kernel when `avx2` (float32 only), else binary_ref.
+template <typename T>
+void Binary(bool avx2, BinaryOp op, const kernels::BroadcastSpace& s, const T* a, const T* b, T* y,
+            int64_t begin, int64_t end) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (avx2) return kernels::binary_f32_avx2(op, s, a, b, y, begin, end);
+  }
+  kernels::binary_ref<T>(op, s, a, b, y, begin, end);
+}
+
 // Add, Sub, Mul, Div, Mod (and PRelu, whose second operand is the slope).
 class BinaryKernel final : public OpKernel {
  public:
@@ -19,7 +44,8 @@ class BinaryKernel final : public OpKernel {
       : node_(ctx.node),
         opset_(ctx.opset),
         op_(op),
-        name_(RefKernelName(ctx.node.op_type, ctx.inputs[0].dtype)) {}
+        avx2_(UseAvx2(op, ctx.inputs[0].dtype)),
+        name_(BinaryKernelName(ctx.node.op_type, op, ctx.inputs[0].dtype)) {}
   std::string name() const override { return name_; }
 
   Status Run(KernelContext& ctx) const override {
@@ -40,8 +66,7 @@ class BinaryKernel final : public OpKernel {
     VisitNumeric(a.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       ParallelElements(ctx.pool, space.num_elements, [&](int64_t begin, int64_t end) {
-        kernels::binary_ref<T>(op_, space, a.data<T>(), b.data<T>(), y.mutable_data<T>(), begin,
-                               end);
+        Binary<T>(avx2_, op_, space, a.data<T>(), b.data<T>(), y.mutable_data<T>(), begin, end);
       });
     });
     return Status::Ok();
@@ -51,6 +76,7 @@ class BinaryKernel final : public OpKernel {
   Node node_;
   int64_t opset_;
   BinaryOp op_;
+  bool avx2_;
   std::string name_;
 };
 
@@ -76,7 +102,8 @@ class VariadicKernel final : public OpKernel {
       : node_(ctx.node),
         op_(op),
         mean_(mean),
-        name_(RefKernelName(ctx.node.op_type, ctx.inputs[0].dtype)) {}
+        avx2_(UseAvx2(op, ctx.inputs[0].dtype)),
+        name_(BinaryKernelName(ctx.node.op_type, op, ctx.inputs[0].dtype)) {}
   std::string name() const override { return name_; }
 
   Status Run(KernelContext& ctx) const override {
@@ -90,7 +117,7 @@ class VariadicKernel final : public OpKernel {
         auto space = MakeSpace(node_, {a.shape(), b_shape}, y.shape());
         if (!space.ok()) return space.status();
         ParallelElements(ctx.pool, space->num_elements, [&](int64_t begin, int64_t end) {
-          kernels::binary_ref<T>(op_, *space, a_data, b_data, out, begin, end);
+          Binary<T>(avx2_, op_, *space, a_data, b_data, out, begin, end);
         });
         return Status::Ok();
       };
@@ -114,7 +141,7 @@ class VariadicKernel final : public OpKernel {
           status = space.status();
           return;
         }
-        kernels::binary_ref<T>(BinaryOp::kDiv, *space, out, &count, out, 0, space->num_elements);
+        Binary<T>(avx2_, BinaryOp::kDiv, *space, out, &count, out, 0, space->num_elements);
       }
     });
     return status;
@@ -124,6 +151,7 @@ class VariadicKernel final : public OpKernel {
   Node node_;
   BinaryOp op_;
   bool mean_;
+  bool avx2_;
   std::string name_;
 };
 

@@ -1,7 +1,13 @@
 // Kernels of the one-input elementwise ops: math functions, activations, Not and Clip.
+//
+// float32 inputs take the AVX2 kernels (kernels/elementwise/avx2/unary_avx2.h, "<op>_f32_avx2")
+// for the ops they implement when the CPU has avx2 and fma (FINCH_DISABLE_ISA=avx2 forces the
+// references); everything else runs the references ("<op>_<type>_ref").
 #include <limits>
+#include <type_traits>
 
 #include "graph/ops/elementwise.h"
+#include "kernels/elementwise/avx2/unary_avx2.h"
 #include "kernels/elementwise/convert.h"
 #include "kernels/elementwise/unary_ref.h"
 #include "runtime/ops/elementwise_util.h"
@@ -13,13 +19,20 @@ using kernels::UnaryOp;
 
 class UnaryKernel final : public OpKernel {
  public:
-  UnaryKernel(std::string name, UnaryOp op, kernels::UnaryParams params)
-      : name_(std::move(name)), op_(op), params_(params) {}
+  UnaryKernel(std::string name, UnaryOp op, kernels::UnaryParams params, bool avx2)
+      : name_(std::move(name)), op_(op), params_(params), avx2_(avx2) {}
   std::string name() const override { return name_; }
 
   Status Run(KernelContext& ctx) const override {
     const Tensor& x = ctx.input(0);
     Tensor& y = ctx.output(0);
+    if (avx2_ && x.dtype() == DataType::kFloat32) {
+      ParallelElements(ctx.pool, x.num_elements(), [&](int64_t begin, int64_t end) {
+        kernels::unary_f32_avx2(op_, params_, x.data<float>() + begin,
+                                y.mutable_data<float>() + begin, end - begin);
+      });
+      return Status::Ok();
+    }
     VisitNumeric(x.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       ParallelElements(ctx.pool, x.num_elements(), [&](int64_t begin, int64_t end) {
@@ -34,6 +47,7 @@ class UnaryKernel final : public OpKernel {
   std::string name_;
   UnaryOp op_;
   kernels::UnaryParams params_;
+  bool avx2_;
 };
 
 KernelFactory UnaryFactory(UnaryOp op) {
@@ -49,8 +63,11 @@ KernelFactory UnaryFactory(UnaryOp op) {
     if (!implemented) {
       return ctx.Unsupported("no kernel for input type ", DataTypeName(t));
     }
+    const bool avx2 =
+        t == DataType::kFloat32 && HaveAvx2Fma() && kernels::unary_f32_avx2_supports(op);
     return std::unique_ptr<OpKernel>(new UnaryKernel(
-        RefKernelName(ctx.node.op_type, t), op, kernels::UnaryParams{a.alpha, a.beta, a.gamma}));
+        avx2 ? Avx2KernelName(ctx.node.op_type, t) : RefKernelName(ctx.node.op_type, t), op,
+        kernels::UnaryParams{a.alpha, a.beta, a.gamma}, avx2));
   };
 }
 
@@ -58,8 +75,8 @@ KernelFactory UnaryFactory(UnaryOp op) {
 // and 2 (max) after; an absent bound is the type's lowest or highest value.
 class ClipKernel final : public OpKernel {
  public:
-  ClipKernel(const Node& node, int64_t opset, std::string name, ClipAttributes attrs)
-      : node_(node), opset_(opset), name_(std::move(name)), attrs_(attrs) {}
+  ClipKernel(const Node& node, int64_t opset, std::string name, ClipAttributes attrs, bool avx2)
+      : node_(node), opset_(opset), name_(std::move(name)), attrs_(attrs), avx2_(avx2) {}
   std::string name() const override { return name_; }
 
   Status Run(KernelContext& ctx) const override {
@@ -86,6 +103,13 @@ class ClipKernel final : public OpKernel {
         }
       }
       ParallelElements(ctx.pool, x.num_elements(), [&](int64_t begin, int64_t end) {
+        if constexpr (std::is_same_v<T, float>) {
+          if (avx2_) {
+            kernels::clip_f32_avx2(x.data<T>() + begin, y.mutable_data<T>() + begin, end - begin,
+                                   lo, hi);
+            return;
+          }
+        }
         kernels::clip_ref<T>(x.data<T>() + begin, y.mutable_data<T>() + begin, end - begin, lo, hi);
       });
     });
@@ -97,6 +121,7 @@ class ClipKernel final : public OpKernel {
   int64_t opset_;
   std::string name_;
   ClipAttributes attrs_;
+  bool avx2_;
 };
 
 StatusOr<std::unique_ptr<OpKernel>> MakeClip(const KernelBuildContext& ctx) {
@@ -104,8 +129,11 @@ StatusOr<std::unique_ptr<OpKernel>> MakeClip(const KernelBuildContext& ctx) {
   if (ctx.opset < 11) {
     FINCH_ASSIGN_OR_RETURN(attrs, ParseClipAttributes(ctx.node));
   }
+  const DataType t = ctx.inputs[0].dtype;
+  const bool avx2 = t == DataType::kFloat32 && HaveAvx2Fma();
   return std::unique_ptr<OpKernel>(
-      new ClipKernel(ctx.node, ctx.opset, RefKernelName("Clip", ctx.inputs[0].dtype), attrs));
+      new ClipKernel(ctx.node, ctx.opset,
+                     avx2 ? Avx2KernelName("Clip", t) : RefKernelName("Clip", t), attrs, avx2));
 }
 
 StatusOr<std::unique_ptr<OpKernel>> MakeIsInf(const KernelBuildContext& b) {
@@ -115,8 +143,7 @@ StatusOr<std::unique_ptr<OpKernel>> MakeIsInf(const KernelBuildContext& b) {
     bool* y = ctx.output(0).mutable_data<bool>();
     VisitFloat(x.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
-      kernels::isinf_ref<T>(x.data<T>(), y, x.num_elements(), a.detect_positive,
-                            a.detect_negative);
+      kernels::isinf_ref<T>(x.data<T>(), y, x.num_elements(), a.detect_positive, a.detect_negative);
     });
     return Status::Ok();
   });

@@ -94,6 +94,11 @@ std::string ShortTypeName(DataType t);
 std::string LowerName(const std::string& op_type);
 // "<op>_<type>_ref".
 std::string RefKernelName(const std::string& op_type, DataType t);
+// "<op>_<type>_avx2".
+std::string Avx2KernelName(const std::string& op_type, DataType t);
+
+// Whether the AVX2 kernels may run: the CPU (minus FINCH_DISABLE_ISA) has avx2 and fma.
+bool HaveAvx2Fma();
 
 // The iteration space of `shapes` broadcast to `out`; an Internal error naming the node when
 // they do not broadcast (inference checked them, so this is a guard, never expected).

@@ -20,7 +20,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "kernels/dwconv/avx2/activation_avx2.h"
+#include "kernels/common/avx2/activation_avx2.h"
 #include "kernels/dwconv/avx2/dwconv_avx2.h"
 
 namespace finch::kernels {
