@@ -6,6 +6,7 @@
 // scratch memory comes from the run, never from the kernel.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -25,10 +26,22 @@ struct KernelContext {
   std::vector<const Tensor*> inputs;
   std::vector<Tensor*> outputs;  // nullptr for an omitted optional output
   ThreadPool* pool = nullptr;
+  // The run's scratch for this step: OpKernel::scratch_bytes() bytes, 64-byte aligned, in the
+  // arena (live only while the step runs). Null where no arena was planned (a node folded at
+  // plan time, a dynamic step): Scratch() then allocates.
+  void* scratch = nullptr;
+  size_t scratch_bytes = 0;
 
   bool has_input(size_t i) const { return i < inputs.size() && inputs[i] != nullptr; }
   const Tensor& input(size_t i) const { return *inputs[i]; }
   Tensor& output(size_t i) const { return *outputs[i]; }
+  int threads() const;
+  // `bytes` of scratch (64-byte aligned): the planned region when it is large enough, else
+  // memory owned by this context; null only when that allocation fails.
+  void* Scratch(size_t bytes);
+
+ private:
+  std::unique_ptr<uint8_t[]> owned_scratch_;
 };
 
 class OpKernel {
@@ -37,6 +50,9 @@ class OpKernel {
   virtual Status Run(KernelContext& ctx) const = 0;
   // The implementation chosen, e.g. "conv_f32_ref" (shown by FINCH_VERBOSE=dispatch).
   virtual std::string name() const = 0;
+  // Scratch memory one run of this kernel needs (all threads together); the plan reserves it
+  // in the arena and passes it as KernelContext::scratch.
+  virtual size_t scratch_bytes() const { return 0; }
 };
 
 // What a factory sees when the plan is built.
@@ -46,7 +62,13 @@ struct KernelBuildContext {
   const std::vector<TensorType>& inputs;
   const std::vector<const Tensor*>& constants;  // input values known at build time, else nullptr
   const std::vector<TensorType>& outputs;
+  int threads = 1;  // the session's intra-op threads (kernels size per-thread scratch by it)
+  // Faster candidates the factory passed over, each "name: why" (FINCH_VERBOSE=dispatch).
+  mutable std::vector<std::string> skipped;
 
+  void Skip(const std::string& candidate, const std::string& why) const {
+    skipped.push_back(candidate + ": " + why);
+  }
   bool has_input(size_t i) const {
     return i < inputs.size() && inputs[i].dtype != DataType::kUndefined;
   }

@@ -90,7 +90,7 @@ Status InferStep(const Graph& graph, const Node& node, const OpSchema& schema,
 
 StatusOr<std::unique_ptr<Plan>> BuildPlan(const Graph& graph,
                                           const std::vector<Shape>& input_shapes,
-                                          size_t memory_limit_bytes) {
+                                          size_t memory_limit_bytes, int threads) {
   auto plan = std::make_unique<Plan>();
   plan->input_shapes = input_shapes;
   const size_t n_values = graph.values.size();
@@ -121,6 +121,7 @@ StatusOr<std::unique_ptr<Plan>> BuildPlan(const Graph& graph,
   }
 
   const bool verbose = VerboseDispatch();
+  size_t max_scratch = 0;
   const KernelRegistry& kernels = GlobalKernels();
   const OpSchemaRegistry& schemas = GlobalOpSchemas();
   for (size_t n = 0; n < graph.nodes.size(); ++n) {
@@ -165,6 +166,7 @@ StatusOr<std::unique_ptr<Plan>> BuildPlan(const Graph& graph,
     }
 
     KernelBuildContext build{node, graph.opset(node.domain), in_types, in_values, ctx.outputs};
+    build.threads = std::max(1, threads);
     FINCH_ASSIGN_OR_RETURN(std::unique_ptr<OpKernel> kernel, (*factory)(build));
 
     if (all_known && !node.inputs.empty() && !dynamic) {
@@ -194,9 +196,14 @@ StatusOr<std::unique_ptr<Plan>> BuildPlan(const Graph& graph,
       continue;
     }
     if (verbose) {
-      std::fprintf(stderr, "[finch dispatch] %s -> %s%s\n", node.Describe().c_str(),
-                   kernel->name().c_str(), dynamic ? " (dynamic shape)" : "");
+      std::string skipped;
+      for (const std::string& s : build.skipped) skipped += (skipped.empty() ? "" : "; ") + s;
+      std::fprintf(stderr, "[finch dispatch] %s -> %s%s%s%s%s\n", node.Describe().c_str(),
+                   kernel->name().c_str(), dynamic ? " (dynamic shape)" : "",
+                   skipped.empty() ? "" : " (skipped ", skipped.c_str(),
+                   skipped.empty() ? "" : ")");
     }
+    if (!dynamic) max_scratch = std::max(max_scratch, kernel->scratch_bytes());
     PlanStep step;
     step.node = static_cast<int>(n);
     step.schema = schema;
@@ -217,7 +224,9 @@ StatusOr<std::unique_ptr<Plan>> BuildPlan(const Graph& graph,
     return ResourceExhausted("the activations would take ", plan->memory.total_bytes,
                              " bytes, more than any machine has");
   }
-  plan->arenas = std::make_unique<ArenaPool>(plan->memory.arena_bytes);
+  plan->scratch_offset = (plan->memory.arena_bytes + 63) / 64 * 64;
+  plan->scratch_bytes = max_scratch;
+  plan->arenas = std::make_unique<ArenaPool>(plan->arena_bytes());
 
   // Each run allocates the graph outputs of static steps (the caller keeps them).
   std::set<ValueId> outputs(graph.outputs.begin(), graph.outputs.end());
@@ -227,7 +236,10 @@ StatusOr<std::unique_ptr<Plan>> BuildPlan(const Graph& graph,
   if (limit > 0 && plan->EstimatedBytes() > limit) {
     return ResourceExhausted("memory limit of ", limit, " bytes exceeded: constants ",
                              plan->constant_bytes, " + activation arena ",
-                             plan->memory.arena_bytes, " + graph outputs ", plan->output_bytes,
+                             plan->memory.arena_bytes,
+                             plan->scratch_bytes ? StrCat(" + kernel scratch ",
+                                                          plan->scratch_bytes) : std::string(),
+                             " + graph outputs ", plan->output_bytes,
                              " = ", plan->EstimatedBytes(), " bytes");
   }
   return plan;

@@ -35,22 +35,29 @@ struct Plan {
   std::vector<int> last_use;  // per value: last step that reads it (-1: none; graph outputs: max)
   int folded_nodes = 0;
   MemoryPlan memory;                   // arena offsets of the static steps' activations
+  // Kernel scratch: one region after the activations, the largest any static step asks for
+  // (steps run one at a time, so they share it).
+  size_t scratch_offset = 0;
+  size_t scratch_bytes = 0;
   std::unique_ptr<ArenaPool> arenas;   // one arena per concurrent run, reused
   // The memory estimate checked against a limit (see BuildPlan): every distinct constant
   // tensor (initializers and folded values), and the graph outputs with static shapes, which
   // each run allocates. Outputs of dynamic steps are known only at run time and not included.
   size_t constant_bytes = 0;
   size_t output_bytes = 0;
-  size_t EstimatedBytes() const { return constant_bytes + memory.arena_bytes + output_bytes; }
+  size_t arena_bytes() const { return scratch_offset + scratch_bytes; }
+  size_t EstimatedBytes() const { return constant_bytes + arena_bytes() + output_bytes; }
 };
 
 // `input_shapes[i]` is the shape fed to graph.inputs[i]. With `memory_limit_bytes` > 0 the plan
 // must fit in it: a node whose folded outputs would take the constants past the limit fails
 // before they are allocated, and so does a plan whose EstimatedBytes() (constants + one run's
 // arena + its static graph outputs) exceeds it; both ResourceExhausted, naming the numbers.
+// `threads`: the intra-op threads the plan's kernels will run with (they size per-thread
+// scratch by it).
 StatusOr<std::unique_ptr<Plan>> BuildPlan(const Graph& graph,
                                           const std::vector<Shape>& input_shapes,
-                                          size_t memory_limit_bytes = 0);
+                                          size_t memory_limit_bytes = 0, int threads = 1);
 
 // The largest tensor a plan may hold (256 TiB): far beyond any machine, and small enough that
 // sums of many such byte counts cannot overflow size_t.

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "graph/onnx/importer.h"
+#include "graph/passes/layout.h"
 #include "runtime/node_evaluator.h"
 #include "runtime/thread_pool.h"
 
@@ -29,11 +30,14 @@ StatusOr<std::unique_ptr<Session>> Session::Load(const std::string& path,
 
 StatusOr<std::unique_ptr<Session>> Session::Create(Graph graph, const SessionOptions& options) {
   std::vector<PassRecord> records;
+  PipelineOptions pipeline;
+  pipeline.disabled = options.disabled_passes;
+  const PassContext pass_ctx = RuntimePassContext(options.memory_limit_bytes);
   if (options.optimize) {
-    PipelineOptions pipeline;
-    pipeline.disabled = options.disabled_passes;
-    FINCH_ASSIGN_OR_RETURN(graph, RunPipeline(graph, RuntimePassContext(options.memory_limit_bytes),
-                                               pipeline, &records));
+    FINCH_ASSIGN_OR_RETURN(graph, RunPipeline(graph, pass_ctx, pipeline, &records));
+  }
+  if (options.lower) {
+    FINCH_ASSIGN_OR_RETURN(graph, RunPasses(LoweringPasses(), graph, pass_ctx, pipeline, &records));
   }
   std::unique_ptr<Session> session(new Session(std::move(graph), options));
   session->pass_records_ = std::move(records);
@@ -95,7 +99,8 @@ StatusOr<const Plan*> Session::PlanFor(const std::vector<Shape>& input_shapes) c
   auto it = plans_.find(input_shapes);
   if (it != plans_.end()) return static_cast<const Plan*>(it->second.get());
   FINCH_ASSIGN_OR_RETURN(std::unique_ptr<Plan> plan,
-                         BuildPlan(graph_, input_shapes, options_.memory_limit_bytes));
+                         BuildPlan(graph_, input_shapes, options_.memory_limit_bytes,
+                                   pool_->threads()));
   const Plan* p = plan.get();
   plans_[input_shapes] = std::move(plan);
   return p;
@@ -148,10 +153,10 @@ StatusOr<std::vector<Tensor>> Session::Run(const std::vector<Tensor>& inputs,
   // The run's arena (activations of static steps, at offsets planned once), back to the pool
   // when the run ends however it ends.
   std::shared_ptr<uint8_t> arena;
-  if (plan->memory.arena_bytes > 0) {
+  if (plan->arena_bytes() > 0) {
     arena = plan->arenas->Acquire();
     if (!arena) {
-      return ResourceExhausted("out of memory allocating the ", plan->memory.arena_bytes,
+      return ResourceExhausted("out of memory allocating the ", plan->arena_bytes(),
                                "-byte activation arena");
     }
   }
@@ -180,6 +185,10 @@ StatusOr<std::vector<Tensor>> Session::Run(const std::vector<Tensor>& inputs,
     const Node& node = graph_.nodes[step.node];
     KernelContext ctx;
     ctx.pool = pool_.get();
+    if (!step.dynamic && plan->scratch_bytes > 0) {
+      ctx.scratch = arena.get() + plan->scratch_offset;
+      ctx.scratch_bytes = plan->scratch_bytes;
+    }
     ctx.inputs.resize(node.inputs.size(), nullptr);
     for (size_t i = 0; i < node.inputs.size(); ++i) {
       if (node.inputs[i] != kNoValue) ctx.inputs[i] = env[node.inputs[i]];

@@ -28,7 +28,10 @@ class ThreadPool;
 struct SessionOptions {
   int threads = 0;      // intra-op threads; 0 = physical cores
   bool optimize = true; // run the pass pipeline (graph/passes/pipeline.cc) at creation
-  std::set<std::string> disabled_passes;  // pass names to skip
+  // Run the lowering passes (graph/passes/layout.h: the channels-last layout) at creation,
+  // after the pipeline; independent of `optimize`.
+  bool lower = true;
+  std::set<std::string> disabled_passes;  // pass names to skip (optimization or lowering)
   // Memory budget in bytes; 0 = unlimited. Checked when a plan is built (Session::Create
   // builds the one for the declared input shapes): the constants (initializers and folded
   // values) + one run's activation arena + the graph outputs of static shape must fit, else

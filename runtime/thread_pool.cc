@@ -30,9 +30,14 @@ std::pair<int64_t, int64_t> Chunk(int64_t n, int parts, int index) {
 }  // namespace
 
 void ThreadPool::ParallelFor(int64_t n, const std::function<void(int64_t, int64_t)>& fn) {
+  ParallelForChunks(n, [&fn](int, int64_t begin, int64_t end) { fn(begin, end); });
+}
+
+void ThreadPool::ParallelForChunks(int64_t n,
+                                   const std::function<void(int, int64_t, int64_t)>& fn) {
   if (n <= 0) return;
   if (workers_.empty() || n == 1) {
-    fn(0, n);
+    fn(0, 0, n);
     return;
   }
   std::lock_guard<std::mutex> call_lock(call_mutex_);
@@ -45,7 +50,7 @@ void ThreadPool::ParallelFor(int64_t n, const std::function<void(int64_t, int64_
   }
   wake_.notify_all();
   auto [begin, end] = Chunk(n, threads(), 0);
-  if (begin < end) fn(begin, end);
+  if (begin < end) fn(0, begin, end);
   std::unique_lock<std::mutex> lock(mutex_);
   done_.wait(lock, [this] { return pending_ == 0; });
   job_ = nullptr;
@@ -54,7 +59,7 @@ void ThreadPool::ParallelFor(int64_t n, const std::function<void(int64_t, int64_
 void ThreadPool::WorkerLoop(int index) {
   uint64_t seen = 0;
   for (;;) {
-    const std::function<void(int64_t, int64_t)>* job;
+    const std::function<void(int, int64_t, int64_t)>* job;
     int64_t n;
     {
       std::unique_lock<std::mutex> lock(mutex_);
@@ -65,7 +70,7 @@ void ThreadPool::WorkerLoop(int index) {
       n = job_n_;
     }
     auto [begin, end] = Chunk(n, threads(), index);
-    if (begin < end) (*job)(begin, end);
+    if (begin < end) (*job)(index, begin, end);
     {
       std::lock_guard<std::mutex> lock(mutex_);
       if (--pending_ == 0) done_.notify_one();

@@ -25,6 +25,9 @@ class ThreadPool {
   int threads() const { return static_cast<int>(workers_.size()) + 1; }
   // Calls fn(begin, end) over a partition of [0, n) and waits for all chunks.
   void ParallelFor(int64_t n, const std::function<void(int64_t, int64_t)>& fn);
+  // The same partition, also passing the chunk's index in [0, threads()): each chunk runs on
+  // one thread, so the index selects that thread's slice of a kernel's scratch memory.
+  void ParallelForChunks(int64_t n, const std::function<void(int, int64_t, int64_t)>& fn);
 
  private:
   void WorkerLoop(int index);
@@ -34,7 +37,7 @@ class ThreadPool {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable done_;
-  const std::function<void(int64_t, int64_t)>* job_ = nullptr;
+  const std::function<void(int, int64_t, int64_t)>* job_ = nullptr;
   int64_t job_n_ = 0;
   uint64_t generation_ = 0;
   int pending_ = 0;

@@ -2,6 +2,8 @@
 // compute ops are in compute_cost.cc; the conventions in cost_model.h.
 #include "graph/cost/cost_model.h"
 
+#include "graph/ops/layout.h"
+
 #include <map>
 #include <set>
 
@@ -60,7 +62,8 @@ void SimpleOpCost(const Node& node, const std::vector<TensorType>& in,
     if (t.dtype != DataType::kUndefined) out_elements += Elements(t);
   }
   const int64_t in0 = !in.empty() && in[0].dtype != DataType::kUndefined ? Elements(in[0]) : 0;
-  if (!IsDefaultDomain(node)) {
+  const bool nhwc_pool = IsNhwc(node) && OneOf(op, {"MaxPool", "AveragePool", "GlobalAveragePool"});
+  if (!IsDefaultDomain(node) && !nhwc_pool) {
     cost->kind = "elementwise";
     cost->other_ops = out_elements;
   } else if (IsDataOp(op)) {
@@ -198,6 +201,12 @@ ModelCost CostOf(const Graph& graph, const std::vector<TensorType>& value_types,
     for (ValueId v : node.outputs) {
       out.push_back(type_of(v));
       if (v != kNoValue && !constant_of(v)) all_constant = false;
+    }
+    if (IsNhwc(node)) {  // the costs are those of the NCHW op: see its activations as NCHW
+      for (size_t i = 0; i < in.size(); ++i) {
+        if (!constants[i]) in[i] = NhwcToNchw(in[i]);
+      }
+      for (TensorType& t : out) t = NhwcToNchw(t);
     }
     if (all_constant) {
       entry.folded = true;

@@ -1,5 +1,7 @@
 #include "graph/ops/fused.h"
 
+#include "graph/ops/layout.h"
+
 #include <cmath>
 #include <limits>
 
@@ -317,12 +319,15 @@ StatusOr<InvertedResidualGeometry> ResolveInvertedResidual(const Node& node,
 }
 
 void RegisterFusedSchemas(OpSchemaRegistry& r) {
-  r.Register(OpSchema{kFinchDomain, "FusedConv", 2, 4, 1, 1, 1, InferFusedConv});
+  // The spatial ones may run channels-last (layout = "NHWC", graph/ops/layout.h).
+  r.Register(OpSchema{kFinchDomain, "FusedConv", 2, 4, 1, 1, 1,
+                      LayoutAware(InferFusedConv, {0, 3})});
   r.Register(OpSchema{kFinchDomain, "FusedGemm", 2, 3, 1, 1, 1, InferFusedGemm});
-  r.Register(OpSchema{kFinchDomain, "SqueezeExcite", 5, 5, 1, 1, 1, InferSqueezeExcite});
+  r.Register(OpSchema{kFinchDomain, "SqueezeExcite", 5, 5, 1, 1, 1,
+                      LayoutAware(InferSqueezeExcite, {0})});
   // Inputs 1, 2 and 5..8 may be omitted; ResolveInvertedResidual checks the required ones.
   r.Register(OpSchema{kFinchDomain, "InvertedResidual", 1, kIrNumInputs, 1, 1, 1,
-                      InferInvertedResidual});
+                      LayoutAware(InferInvertedResidual, {kIrX})});
 }
 
 }  // namespace finch

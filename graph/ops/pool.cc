@@ -5,6 +5,9 @@
 //   GlobalMaxPool, GlobalAveragePool: 1.
 #include "graph/ops/pool.h"
 
+#include "graph/ops/fused.h"
+#include "graph/ops/layout.h"
+
 #include "graph/ops/op_schema.h"
 
 namespace finch {
@@ -124,6 +127,19 @@ void RegisterPoolSchemas(OpSchemaRegistry& r) {
   r.Register(OpSchema{"", "AveragePool", 1, 1, 1, 1, 1, InferPool});
   r.Register(OpSchema{"", "GlobalMaxPool", 1, 1, 1, 1, 1, InferGlobalPool});
   r.Register(OpSchema{"", "GlobalAveragePool", 1, 1, 1, 1, 1, InferGlobalPool});
+  // Channels-last versions for the fast path (graph/ops/layout.h): one output, the semantics of
+  // the latest ONNX opset whatever the model's (kFinchPoolOpset).
+  auto latest = [](InferFn infer) {
+    return LayoutAware(
+        [infer](InferContext& ctx) {
+          ctx.opset = kFinchPoolOpset;
+          return infer(ctx);
+        },
+        {0});
+  };
+  r.Register(OpSchema{kFinchDomain, "MaxPool", 1, 1, 1, 1, 1, latest(InferPool)});
+  r.Register(OpSchema{kFinchDomain, "AveragePool", 1, 1, 1, 1, 1, latest(InferPool)});
+  r.Register(OpSchema{kFinchDomain, "GlobalAveragePool", 1, 1, 1, 1, 1, latest(InferGlobalPool)});
 }
 
 }  // namespace finch

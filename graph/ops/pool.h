@@ -11,6 +11,9 @@ namespace finch {
 
 inline constexpr int kMaxPoolSpatialDims = 3;
 
+// The ONNX opset whose pooling semantics the finch-domain (channels-last) pools follow.
+inline constexpr int64_t kFinchPoolOpset = 17;
+
 // The window attributes resolved for one input shape.
 struct PoolGeometry {
   int64_t batch = 0, channels = 0;

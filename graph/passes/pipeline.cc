@@ -1,5 +1,6 @@
 #include "graph/passes/pipeline.h"
 
+#include "graph/passes/layout.h"
 #include "graph/passes/passes.h"
 
 namespace finch {
@@ -33,18 +34,26 @@ const std::vector<PassInfo>& OptimizationPipeline() {
 
 Status CheckPassName(const std::string& name) {
   std::string known;
-  for (const PassInfo& p : OptimizationPipeline()) {
-    if (p.name == name) return Status::Ok();
-    known += (known.empty() ? "" : ", ") + p.name;
+  for (const auto* list : {&OptimizationPipeline(), &LoweringPasses()}) {
+    for (const PassInfo& p : *list) {
+      if (p.name == name) return Status::Ok();
+      known += (known.empty() ? "" : ", ") + p.name;
+    }
   }
   return InvalidArgument("unknown pass \"", name, "\"; the passes are: ", known);
 }
 
 StatusOr<Graph> RunPipeline(const Graph& graph, const PassContext& ctx,
                             const PipelineOptions& options, std::vector<PassRecord>* records) {
+  return RunPasses(OptimizationPipeline(), graph, ctx, options, records);
+}
+
+StatusOr<Graph> RunPasses(const std::vector<PassInfo>& passes, const Graph& graph,
+                          const PassContext& ctx, const PipelineOptions& options,
+                          std::vector<PassRecord>* records) {
   for (const std::string& name : options.disabled) FINCH_RETURN_IF_ERROR(CheckPassName(name));
   Graph current = graph;
-  for (const PassInfo& pass : OptimizationPipeline()) {
+  for (const PassInfo& pass : passes) {
     PassRecord record;
     record.name = pass.name;
     record.enabled = options.disabled.count(pass.name) == 0;

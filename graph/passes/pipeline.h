@@ -32,7 +32,12 @@ struct PassRecord {
 StatusOr<Graph> RunPipeline(const Graph& graph, const PassContext& ctx,
                             const PipelineOptions& options, std::vector<PassRecord>* records);
 
-// An error listing the known pass names if `name` is not one.
+// Runs `passes` in order (the pipeline, or LoweringPasses() of graph/passes/layout.h).
+StatusOr<Graph> RunPasses(const std::vector<PassInfo>& passes, const Graph& graph,
+                          const PassContext& ctx, const PipelineOptions& options,
+                          std::vector<PassRecord>* records);
+
+// An error listing the known pass names (optimization and lowering) if `name` is not one.
 Status CheckPassName(const std::string& name);
 
 // Node counts by op type ("Conv": 52, "finch::FusedConv": 35).

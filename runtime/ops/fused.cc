@@ -10,28 +10,17 @@
 #include "kernels/common/activation.h"
 #include "kernels/pool/avgpool_ref.h"
 #include "runtime/kernel_registry.h"
+#include "runtime/ops/activation.h"
+#include "runtime/ops/conv_nhwc.h"
+#include "runtime/ops/inverted_residual_nhwc.h"
+#include "runtime/ops/nhwc_fallback.h"
+#include "runtime/ops/squeeze_excite_nhwc.h"
+#include "graph/ops/layout.h"
 #include "runtime/ops/conv.h"
 #include "runtime/ops/gemm.h"
 
 namespace finch {
 namespace {
-
-kernels::Activation ToKernel(const FusedActivation& a) {
-  kernels::Activation k;
-  k.alpha = a.alpha;
-  k.beta = a.beta;
-  switch (a.kind) {
-    case FusedActivationKind::kNone: k.kind = kernels::ActivationKind::kNone; break;
-    case FusedActivationKind::kRelu: k.kind = kernels::ActivationKind::kRelu; break;
-    case FusedActivationKind::kClip: k.kind = kernels::ActivationKind::kClip; break;
-    case FusedActivationKind::kSigmoid: k.kind = kernels::ActivationKind::kSigmoid; break;
-    case FusedActivationKind::kSiLU: k.kind = kernels::ActivationKind::kSiLU; break;
-    case FusedActivationKind::kHardSigmoid: k.kind = kernels::ActivationKind::kHardSigmoid; break;
-    case FusedActivationKind::kHardSwish: k.kind = kernels::ActivationKind::kHardSwish; break;
-    case FusedActivationKind::kLeakyRelu: k.kind = kernels::ActivationKind::kLeakyRelu; break;
-  }
-  return k;
-}
 
 // y = act(conv(x, w) + b + z), z optional.
 void FusedConvRef(const kernels::ConvParams& p, const float* x, const float* w, const float* b,
@@ -139,7 +128,7 @@ class InvertedResidualKernel final : public OpKernel {
     if (g.expand) {
       t.resize(n * g.hidden_channels * g.in_h * g.in_w);
       FusedConvRef(Pointwise(n, g.in_channels, g.hidden_channels, g.in_h, g.in_w), x,
-                   data(kIrExpandW), data(kIrExpandB), nullptr, ToKernel(g.expand_act), t.data());
+                   data(kIrExpandW), data(kIrExpandB), nullptr, ToKernelActivation(g.expand_act), t.data());
       dw_in = t.data();
     }
     // Depthwise: d = act_d(dw(t) + b_d).
@@ -160,16 +149,16 @@ class InvertedResidualKernel final : public OpKernel {
     dw.pad_begin[1] = g.pad_left;
     std::vector<float> d(n * g.hidden_channels * g.out_h * g.out_w);
     FusedConvRef(dw, dw_in, data(kIrDepthwiseW), data(kIrDepthwiseB), nullptr,
-                 ToKernel(g.dw_act), d.data());
+                 ToKernelActivation(g.dw_act), d.data());
     if (g.se) {
       SqueezeExciteRef(n, g.hidden_channels, g.out_h * g.out_w, g.se_channels, data(kIrSeReduceW),
                        data(kIrSeReduceB), data(kIrSeExpandW), data(kIrSeExpandB),
-                       ToKernel(g.se_act), ToKernel(g.se_gate), d.data());
+                       ToKernelActivation(g.se_act), ToKernelActivation(g.se_gate), d.data());
     }
     // Project: y = act_p(W_p · s + b_p + x).
     FusedConvRef(Pointwise(n, g.hidden_channels, g.out_channels, g.out_h, g.out_w), d.data(),
                  data(kIrProjectW), data(kIrProjectB), g.residual ? x : nullptr,
-                 ToKernel(g.project_act), ctx.output(0).mutable_data<float>());
+                 ToKernelActivation(g.project_act), ctx.output(0).mutable_data<float>());
     return Status::Ok();
   }
 
@@ -183,14 +172,16 @@ void RegisterFusedKernels(KernelRegistry& r) {
   r.Register(kFinchDomain, "FusedConv",
              [](const KernelBuildContext& ctx) -> StatusOr<std::unique_ptr<OpKernel>> {
                FINCH_ASSIGN_OR_RETURN(FusedActivation act, ParseFusedActivation(ctx.node, ""));
-               return std::unique_ptr<OpKernel>(new FusedConvKernel(ctx.node, ToKernel(act)));
+               if (IsNhwc(ctx.node)) return MakeNhwcConvKernel(ctx, ToKernelActivation(act));
+               return std::unique_ptr<OpKernel>(
+                   new FusedConvKernel(ctx.node, ToKernelActivation(act)));
              });
   r.Register(kFinchDomain, "FusedGemm",
              [](const KernelBuildContext& ctx) -> StatusOr<std::unique_ptr<OpKernel>> {
                FINCH_ASSIGN_OR_RETURN(FusedActivation act, ParseFusedActivation(ctx.node, ""));
                FINCH_ASSIGN_OR_RETURN(GemmAttributes attrs, ParseGemmAttributes(ctx.node, 13));
                return MakeKernel("fused_gemm_f32_ref",
-                                 [node = ctx.node, attrs, act = ToKernel(act)](KernelContext& k) {
+                                 [node = ctx.node, attrs, act = ToKernelActivation(act)](KernelContext& k) {
                                    Tensor& y = k.output(0);
                                    FINCH_RETURN_IF_ERROR(RunGemmRef(
                                        node, attrs, k.input(0), k.input(1),
@@ -205,12 +196,26 @@ void RegisterFusedKernels(KernelRegistry& r) {
                FINCH_ASSIGN_OR_RETURN(FusedActivation act, ParseFusedActivation(ctx.node, ""));
                FINCH_ASSIGN_OR_RETURN(FusedActivation gate,
                                       ParseFusedActivation(ctx.node, "gate_"));
+               if (IsNhwc(ctx.node)) {
+                 return MakeNhwcSqueezeExciteKernel(ctx, ToKernelActivation(act),
+                                                    ToKernelActivation(gate));
+               }
                return std::unique_ptr<OpKernel>(
-                   new SqueezeExciteKernel(ToKernel(act), ToKernel(gate)));
+                   new SqueezeExciteKernel(ToKernelActivation(act), ToKernelActivation(gate)));
              });
+  const KernelFactory ir_ref = [](const KernelBuildContext& ctx)
+      -> StatusOr<std::unique_ptr<OpKernel>> {
+    return std::unique_ptr<OpKernel>(new InvertedResidualKernel(ctx.node));
+  };
   r.Register(kFinchDomain, "InvertedResidual",
-             [](const KernelBuildContext& ctx) -> StatusOr<std::unique_ptr<OpKernel>> {
-               return std::unique_ptr<OpKernel>(new InvertedResidualKernel(ctx.node));
+             [ir_ref](const KernelBuildContext& ctx) -> StatusOr<std::unique_ptr<OpKernel>> {
+               if (!IsNhwc(ctx.node)) return ir_ref(ctx);
+               auto fused = MakeNhwcInvertedResidualKernel(ctx);
+               if (fused.ok() || fused.status().code() != StatusCode::kUnimplemented) {
+                 return fused;
+               }
+               ctx.Skip("inverted_residual_nhwc_fused", fused.status().message());
+               return MakeNchwFallbackKernel(ctx, ir_ref, {kIrX});
              });
 }
 

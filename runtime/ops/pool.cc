@@ -5,9 +5,12 @@
 #include "kernels/pool/avgpool_ref.h"
 #include "kernels/pool/maxpool_ref.h"
 #include "runtime/kernel_registry.h"
+#include "runtime/ops/pool.h"
 
 namespace finch {
 namespace {
+
+}  // namespace
 
 kernels::PoolParams ToPoolParams(const PoolGeometry& g) {
   kernels::PoolParams p;
@@ -24,6 +27,8 @@ kernels::PoolParams ToPoolParams(const PoolGeometry& g) {
   }
   return p;
 }
+
+namespace {
 
 class MaxPoolRefKernel final : public OpKernel {
  public:
@@ -103,6 +108,7 @@ StatusOr<std::unique_ptr<OpKernel>> MakeGlobalPool(const KernelBuildContext& ctx
 }  // namespace
 
 void RegisterPoolKernels(KernelRegistry& r) {
+  RegisterNhwcPoolKernels(r);
   r.Register("", "MaxPool", MakeMaxPool);
   r.Register("", "AveragePool", MakeAveragePool);
   r.Register("", "GlobalMaxPool", [](const KernelBuildContext& ctx) {

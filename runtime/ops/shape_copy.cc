@@ -4,11 +4,15 @@
 #include <cstring>
 
 #include "graph/ops/shape.h"
+#include "kernels/layout/avx2/layout_avx2.h"
+#include "kernels/layout/layout_ref.h"
 #include "kernels/tensor/concat_ref.h"
 #include "kernels/tensor/gather_ref.h"
 #include "kernels/tensor/strided_copy_ref.h"
 #include "kernels/tensor/tile_ref.h"
+#include "runtime/cpu_features.h"
 #include "runtime/ops/shape_kernels.h"
+#include "runtime/thread_pool.h"
 
 namespace finch {
 namespace {
@@ -23,8 +27,40 @@ int64_t Product(const Shape& s, size_t begin, size_t end) {
   return p;
 }
 
+// The layout conversions the layout-nhwc pass inserts: float32 [N, C, H, W] <-> [N, H, W, C],
+// split by pixels across the threads.
+Factory MakeLayoutTranspose(const KernelBuildContext& b, bool to_nhwc) {
+  const CpuFeatures& cpu = GetCpuFeatures();
+  const bool avx2 = cpu.avx2 && cpu.fma;
+  if (!avx2) b.Skip("layout_transpose_f32_avx2", "the CPU (or FINCH_DISABLE_ISA) lacks AVX2/FMA");
+  using Fn = decltype(&kernels::nchw_to_nhwc_f32_ref);
+  const Fn fn = to_nhwc ? (avx2 ? kernels::nchw_to_nhwc_f32_avx2 : kernels::nchw_to_nhwc_f32_ref)
+                        : (avx2 ? kernels::nhwc_to_nchw_f32_avx2 : kernels::nhwc_to_nchw_f32_ref);
+  const std::string name = std::string(to_nhwc ? "nchw_to_nhwc" : "nhwc_to_nchw") + "_f32_" +
+                           (avx2 ? "avx2" : "ref");
+  return LambdaKernelOf(name, [fn, to_nhwc](KernelContext& ctx) -> Status {
+    const Tensor& x = ctx.input(0);
+    const int64_t n = x.dim(0);
+    const int64_t c = to_nhwc ? x.dim(1) : x.dim(3);
+    const int64_t hw = to_nhwc ? x.dim(2) * x.dim(3) : x.dim(1) * x.dim(2);
+    const float* xp = x.data<float>();
+    float* yp = ctx.output(0).mutable_data<float>();
+    if (ctx.pool && ctx.threads() > 1 && n * c * hw >= (int64_t{1} << 15)) {
+      ctx.pool->ParallelFor(hw, [&](int64_t p0, int64_t p1) { fn(n, c, hw, xp, yp, p0, p1); });
+    } else {
+      fn(n, c, hw, xp, yp, 0, hw);
+    }
+    return Status::Ok();
+  });
+}
+
 Factory MakeTranspose(const KernelBuildContext& b) {
   FINCH_ASSIGN_OR_RETURN(auto perm_attr, ParsePerm(b.node));
+  if (b.inputs[0].dtype == DataType::kFloat32 && b.inputs[0].has_rank() &&
+      b.inputs[0].dims->size() == 4 && perm_attr) {
+    if (*perm_attr == std::vector<int64_t>{0, 2, 3, 1}) return MakeLayoutTranspose(b, true);
+    if (*perm_attr == std::vector<int64_t>{0, 3, 1, 2}) return MakeLayoutTranspose(b, false);
+  }
   return LambdaKernelOf("transpose_ref", [node = b.node, perm_attr](KernelContext& ctx) -> Status {
     const Tensor& x = ctx.input(0);
     Tensor& y = ctx.output(0);

@@ -27,10 +27,13 @@ struct Costed {
   ModelCost cost;
 };
 
-Costed CostWithSession(Graph graph, bool optimize) {
+// The model's costs, with the optimization pipeline or not; without the layout lowering, whose
+// transposes the node counts below do not expect (CostModel.LayoutDoesNotChangeMacs covers it).
+Costed CostWithSession(Graph graph, bool optimize, bool lower = false) {
   SessionOptions options;
   options.threads = 1;
   options.optimize = optimize;
+  options.lower = lower;
   auto session = Session::Create(std::move(graph), options);
   EXPECT_TRUE(session.ok()) << session.status().ToString();
   if (!session.ok()) return {};
@@ -321,6 +324,21 @@ TEST(CostModel, ZooMobileNetV2) {
   const ModelCost plain = CostOf(again.session->graph(), (*plan)->types);
   EXPECT_EQ(plain.macs, unfused.macs);
   EXPECT_EQ(plain.params, unfused.params);
+}
+
+// The channels-last lowering adds only transposes: the same MACs and params, fused or not.
+TEST(CostModel, LayoutDoesNotChangeMacs) {
+  auto graph = zoo::MakeMobileNetV2({});
+  ASSERT_TRUE(graph.ok()) << graph.status().ToString();
+  for (bool optimize : {false, true}) {
+    const Costed plain = CostWithSession(*graph, optimize, /*lower=*/false);
+    const Costed lowered = CostWithSession(*graph, optimize, /*lower=*/true);
+    ASSERT_NE(lowered.session, nullptr);
+    EXPECT_GT(CountOps(lowered.session->graph())["Transpose"], 0);
+    EXPECT_EQ(lowered.cost.macs, plain.cost.macs) << "optimize " << optimize;
+    EXPECT_EQ(lowered.cost.params, plain.cost.params) << "optimize " << optimize;
+    EXPECT_EQ(lowered.cost.unknown_nodes, 0) << "optimize " << optimize;
+  }
 }
 
 ModelCost SharedModelCost(const std::string& name, bool optimize) {
