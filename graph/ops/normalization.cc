@@ -11,6 +11,9 @@
 //   InstanceNormalization: 1 and 6.
 #include "graph/ops/normalization.h"
 
+#include "graph/ops/fused.h"
+#include "graph/ops/layout.h"
+
 #include <algorithm>
 
 #include "graph/ops/op_schema.h"
@@ -260,6 +263,15 @@ void RegisterNormalizationSchemas(OpSchemaRegistry& r) {
   r.Register(OpSchema{"", "Softmax", 1, 1, 1, 1, 1, InferSoftmax});
   r.Register(OpSchema{"", "LogSoftmax", 1, 1, 1, 1, 1, InferSoftmax});
   r.Register(OpSchema{"", "BatchNormalization", 5, 5, 1, 5, 1, InferBatchNorm});
+  // Channels-last inference-mode BatchNormalization (graph/ops/layout.h): one output, opset 15
+  // semantics.
+  r.Register(OpSchema{kFinchDomain, "BatchNormalization", 5, 5, 1, 1, 1,
+                      LayoutAware(
+                          [](InferContext& ctx) {
+                            ctx.opset = kFinchBatchNormOpset;
+                            return InferBatchNorm(ctx);
+                          },
+                          {0})});
   r.Register(OpSchema{"", "LayerNormalization", 2, 3, 1, 3, 1, InferLayerNorm});
   r.Register(OpSchema{"", "InstanceNormalization", 3, 3, 1, 1, 1, InferInstanceNorm});
 }

@@ -26,6 +26,10 @@ struct BatchNormGeometry {
   int64_t batch = 1, channels = 1, inner = 1;
   bool per_activation = false;
 };
+// The ONNX opset whose BatchNormalization semantics the finch-domain (channels-last) one
+// follows: per-channel parameters, inference only.
+inline constexpr int64_t kFinchBatchNormOpset = 15;
+
 struct BatchNormAttributes {
   float epsilon = 1e-5f;
   bool spatial = true;  // opset < 9

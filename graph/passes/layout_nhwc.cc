@@ -6,7 +6,8 @@
 // Nodes are visited in topological order and each one is placed in a layout:
 //  - layout-sensitive ops with a channels-last kernel go NHWC: 2-D Conv (becomes a finch
 //    FusedConv), FusedConv, SqueezeExcite, InvertedResidual, 2-D MaxPool (one output) and
-//    AveragePool, and GlobalAveragePool when its input is already NHWC;
+//    AveragePool; GlobalAveragePool and inference BatchNormalization (per-channel constants)
+//    when their input is already NHWC;
 //  - layout-agnostic ops go NHWC when they can without a transpose: elementwise unary ops
 //    whose input is NHWC; binary elementwise ops whose every input is NHWC or a constant
 //    (permuted here, after padding its shape to rank 4); Concat over channels (axis 1 -> 3);
@@ -185,6 +186,15 @@ class LayoutAssigner {
     return Available(v) || r == 4 || r == -1;
   }
 
+  // Inputs 1.. are constants of rank 1 (BatchNormalization's scale, bias, mean, var).
+  bool PerChannelConstants(const Node& node) const {
+    for (size_t i = 1; i < node.inputs.size(); ++i) {
+      const Tensor* c = Constant(node.inputs[i]);
+      if (c == nullptr || c->rank() != 1) return false;
+    }
+    return true;
+  }
+
   bool DeclaredFloat(ValueId v) const {
     return v != kNoValue && in_.values[v].type.dtype == DataType::kFloat32;
   }
@@ -232,6 +242,16 @@ class LayoutAssigner {
                         (Available(node.inputs[0]) || DeclaredFloat(node.inputs[0]));
     const bool global = IsOp(node, "GlobalAveragePool") && Available(node.inputs[0]);
     if (pool2d || global) {
+      Node n = node;
+      n.domain = kFinchDomain;
+      SetFusedFrom(&n, FusedFrom(node));
+      SetLayout(&n);
+      EmitNhwc(std::move(n), {0});
+      return;
+    }
+    // Inference BatchNormalization with per-channel constants, after an NHWC producer.
+    if (IsOp(node, "BatchNormalization") && node.outputs.size() == 1 &&
+        node.inputs.size() == 5 && Available(node.inputs[0]) && PerChannelConstants(node)) {
       Node n = node;
       n.domain = kFinchDomain;
       SetFusedFrom(&n, FusedFrom(node));

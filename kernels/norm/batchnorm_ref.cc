@@ -1,6 +1,7 @@
 #include "kernels/norm/batchnorm_ref.h"
 
 #include <cmath>
+#include <vector>
 
 namespace finch::kernels {
 
@@ -13,6 +14,20 @@ void batchnorm_f32_ref(const BatchNormParams& p, const float* x, const float* sc
         const int64_t k = p.per_activation ? c * p.inner + i : c;
         y[base + i] = (x[base + i] - mean[k]) / std::sqrt(var[k] + p.epsilon) * scale[k] + bias[k];
       }
+    }
+  }
+}
+
+void batchnorm_nhwc_f32_ref(int64_t pixels, int64_t channels, float epsilon, const float* x,
+                            const float* scale, const float* bias, const float* mean,
+                            const float* var, float* y) {
+  std::vector<float> root(channels);
+  for (int64_t c = 0; c < channels; ++c) root[c] = std::sqrt(var[c] + epsilon);
+  for (int64_t p = 0; p < pixels; ++p) {
+    const float* xp = x + p * channels;
+    float* yp = y + p * channels;
+    for (int64_t c = 0; c < channels; ++c) {
+      yp[c] = (xp[c] - mean[c]) / root[c] * scale[c] + bias[c];
     }
   }
 }

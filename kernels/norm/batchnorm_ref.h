@@ -18,4 +18,11 @@ struct BatchNormParams {
 void batchnorm_f32_ref(const BatchNormParams& p, const float* x, const float* scale,
                        const float* bias, const float* mean, const float* var, float* y);
 
+// The same per element, channels last: x, y [pixels, channels] (pixels = batch · inner), one
+// parameter per channel. sqrtf(var + epsilon) is computed once per channel — the same value the
+// NCHW loop recomputes per element — so the two agree bit for bit.
+void batchnorm_nhwc_f32_ref(int64_t pixels, int64_t channels, float epsilon, const float* x,
+                            const float* scale, const float* bias, const float* mean,
+                            const float* var, float* y);
+
 }  // namespace finch::kernels

@@ -2,6 +2,8 @@
 // optimized kernels join the candidate list in the kernels issue.
 #include "graph/ops/normalization.h"
 
+#include "graph/ops/fused.h"
+
 #include <vector>
 
 #include "kernels/norm/batchnorm_ref.h"
@@ -49,6 +51,21 @@ StatusOr<std::unique_ptr<OpKernel>> MakeBatchNorm(const KernelBuildContext& ctx)
     return Status::Ok();
   });
   return kernel;
+}
+
+// Channels-last: x [N, H, W, C], parameters [C] (checked by inference).
+StatusOr<std::unique_ptr<OpKernel>> MakeBatchNormNhwc(const KernelBuildContext& ctx) {
+  FINCH_ASSIGN_OR_RETURN(BatchNormAttributes attrs,
+                         ParseBatchNormAttributes(ctx.node, kFinchBatchNormOpset));
+  return MakeKernel("batchnorm_nhwc_f32_ref", [attrs](KernelContext& k) {
+    const Tensor& x = k.input(0);
+    const int64_t channels = x.dim(x.rank() - 1);
+    kernels::batchnorm_nhwc_f32_ref(x.num_elements() / std::max<int64_t>(channels, 1), channels,
+                                    attrs.epsilon, x.data<float>(), k.input(1).data<float>(),
+                                    k.input(2).data<float>(), k.input(3).data<float>(),
+                                    k.input(4).data<float>(), k.output(0).mutable_data<float>());
+    return Status::Ok();
+  });
 }
 
 // `t` broadcast (numpy, right-aligned) to `shape` and flattened row-major. Returns t's own data
@@ -130,6 +147,7 @@ void RegisterNormalizationKernels(KernelRegistry& r) {
     return MakeSoftmax<kernels::logsoftmax_f32_ref>(ctx, "logsoftmax_f32_ref");
   });
   r.Register("", "BatchNormalization", MakeBatchNorm);
+  r.Register(kFinchDomain, "BatchNormalization", MakeBatchNormNhwc);
   r.Register("", "LayerNormalization", MakeLayerNorm);
   r.Register("", "InstanceNormalization", MakeInstanceNorm);
 }
