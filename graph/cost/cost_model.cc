@@ -13,7 +13,13 @@
 namespace finch {
 namespace {
 
-bool IsDefaultDomain(const Node& node) { return node.domain.empty() || node.domain == "ai.onnx"; }
+// The default ONNX domain, or one of its ops run channels-last (graph/ops/layout.h), which
+// costs the same.
+bool IsDefaultDomain(const Node& node) {
+  if (node.domain.empty() || node.domain == "ai.onnx") return true;
+  return IsNhwc(node) && (node.op_type == "BatchNormalization" || node.op_type == "MaxPool" ||
+                          node.op_type == "AveragePool" || node.op_type == "GlobalAveragePool");
+}
 
 bool OneOf(const std::string& op, std::initializer_list<const char*> names) {
   for (const char* n : names) {
@@ -62,8 +68,7 @@ void SimpleOpCost(const Node& node, const std::vector<TensorType>& in,
     if (t.dtype != DataType::kUndefined) out_elements += Elements(t);
   }
   const int64_t in0 = !in.empty() && in[0].dtype != DataType::kUndefined ? Elements(in[0]) : 0;
-  const bool nhwc_pool = IsNhwc(node) && OneOf(op, {"MaxPool", "AveragePool", "GlobalAveragePool"});
-  if (!IsDefaultDomain(node) && !nhwc_pool) {
+  if (!IsDefaultDomain(node)) {
     cost->kind = "elementwise";
     cost->other_ops = out_elements;
   } else if (IsDataOp(op)) {

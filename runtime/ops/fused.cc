@@ -12,6 +12,7 @@
 #include "runtime/kernel_registry.h"
 #include "runtime/ops/activation.h"
 #include "runtime/ops/conv_nhwc.h"
+#include "runtime/ops/gemm_packed.h"
 #include "runtime/ops/inverted_residual_nhwc.h"
 #include "runtime/ops/nhwc_fallback.h"
 #include "runtime/ops/squeeze_excite_nhwc.h"
@@ -180,6 +181,9 @@ void RegisterFusedKernels(KernelRegistry& r) {
              [](const KernelBuildContext& ctx) -> StatusOr<std::unique_ptr<OpKernel>> {
                FINCH_ASSIGN_OR_RETURN(FusedActivation act, ParseFusedActivation(ctx.node, ""));
                FINCH_ASSIGN_OR_RETURN(GemmAttributes attrs, ParseGemmAttributes(ctx.node, 13));
+               if (auto packed = MakePackedGemmKernel(ctx, ToKernelActivation(act))) {
+                 return packed;
+               }
                return MakeKernel("fused_gemm_f32_ref",
                                  [node = ctx.node, attrs, act = ToKernelActivation(act)](KernelContext& k) {
                                    Tensor& y = k.output(0);

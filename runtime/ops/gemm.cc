@@ -7,6 +7,7 @@
 #include "kernels/gemm/gemm_ref.h"
 #include "runtime/kernel_registry.h"
 #include "runtime/ops/gemm.h"
+#include "runtime/ops/gemm_packed.h"
 
 namespace finch {
 namespace {
@@ -25,6 +26,7 @@ void BroadcastBias(const Tensor& c, int64_t m, int64_t n, float* y) {
 
 StatusOr<std::unique_ptr<OpKernel>> MakeGemm(const KernelBuildContext& ctx) {
   FINCH_ASSIGN_OR_RETURN(GemmAttributes attrs, ParseGemmAttributes(ctx.node, ctx.opset));
+  if (auto packed = MakePackedGemmKernel(ctx, kernels::Activation{})) return packed;
   std::unique_ptr<OpKernel> kernel =
       MakeKernel("gemm_f32_ref", [node = ctx.node, attrs](KernelContext& k) {
         return RunGemmRef(node, attrs, k.input(0), k.input(1),
@@ -82,6 +84,7 @@ void RunMatMul(const MatMulGeometry& g, const T* a, const T* b, T* y,
 }
 
 StatusOr<std::unique_ptr<OpKernel>> MakeMatMul(const KernelBuildContext& ctx) {
+  if (auto packed = MakePackedMatMulKernel(ctx)) return packed;
   const DataType dtype = ctx.inputs[0].dtype;
   const char* name = dtype == DataType::kFloat32 ? "gemm_f32_ref"
                      : dtype == DataType::kInt32 ? "gemm_s32_ref"

@@ -1,0 +1,103 @@
+#include "runtime/ops/gemm_packed.h"
+
+#include <vector>
+
+#include "graph/ops/gemm.h"
+#include "runtime/ops/gemm_driver.h"
+
+namespace finch {
+namespace {
+
+class PackedGemmKernel final : public OpKernel {
+ public:
+  PackedGemmKernel(int64_t m, int64_t k, int64_t n, const float* b, int64_t stride_k,
+                   int64_t stride_n, const float* bias, kernels::Activation act,
+                   PackedGemmImpl gemm)
+      : m_(m), k_(k), b_(k, n, b, stride_k, stride_n), act_(act), gemm_(gemm) {
+    if (bias) bias_.assign(bias, bias + n);
+  }
+  std::string name() const override { return gemm_.name; }
+  Status Run(KernelContext& ctx) const override {
+    kernels::GemmEpilogue e;
+    e.bias = bias_.empty() ? nullptr : bias_.data();
+    e.act = act_;
+    ParallelPackedGemm(ctx.pool, gemm_.fn, m_, ctx.input(0).data<float>(), k_, b_,
+                       ctx.output(0).mutable_data<float>(), b_.N, e);
+    return Status::Ok();
+  }
+
+ private:
+  int64_t m_, k_;
+  PackedB b_;
+  std::vector<float> bias_;
+  kernels::Activation act_;
+  PackedGemmImpl gemm_;
+};
+
+bool Static(const KernelBuildContext& build, size_t i) {
+  return build.has_input(i) && build.inputs[i].is_static();
+}
+
+}  // namespace
+
+std::unique_ptr<OpKernel> MakePackedGemmKernel(const KernelBuildContext& build,
+                                               const kernels::Activation& act) {
+  const char* self = "gemm_f32_packed";
+  auto skip = [&](const char* why) {
+    build.Skip(self, why);
+    return nullptr;
+  };
+  const Tensor* b = build.constants.size() > 1 ? build.constants[1] : nullptr;
+  if (b == nullptr) return skip("B is not a constant");
+  if (build.inputs[0].dtype != DataType::kFloat32) return skip("not float32");
+  if (!Static(build, 0) || !Static(build, 1)) return skip("shapes known only at run time");
+  // finch::FusedGemm carries Gemm's attributes with opset 13 semantics.
+  auto attrs = ParseGemmAttributes(build.node,
+                                   build.node.domain.empty() ? build.opset : int64_t{13});
+  if (!attrs.ok()) return skip("bad attributes");
+  if (attrs->trans_a) return skip("transA = 1");
+  if (attrs->alpha != 1.f) return skip("alpha != 1");
+  const Shape a = build.inputs[0].static_shape();
+  const Shape bs = b->shape();
+  const Tensor* c = nullptr;
+  if (build.has_input(2)) {
+    c = build.constants[2];
+    if (c == nullptr) return skip("C is not a constant");
+    if (attrs->beta != 1.f) return skip("beta != 1");
+  }
+  auto g = ResolveGemm(build.node, *attrs, a, bs, c ? &c->shape() : nullptr);
+  if (!g.ok()) return skip("shapes do not resolve");
+  if (c && !(c->num_elements() == g->n && (c->rank() == 1 || (c->rank() == 2 && c->dim(0) == 1)))) {
+    return skip("C is not a bias row [N]");
+  }
+  // B [K, N] (row-major) or, transposed, B [N, K].
+  const int64_t stride_k = attrs->trans_b ? 1 : g->n;
+  const int64_t stride_n = attrs->trans_b ? g->k : 1;
+  return std::make_unique<PackedGemmKernel>(g->m, g->k, g->n, b->data<float>(), stride_k,
+                                            stride_n, c ? c->data<float>() : nullptr, act,
+                                            ChoosePackedGemm(build));
+}
+
+std::unique_ptr<OpKernel> MakePackedMatMulKernel(const KernelBuildContext& build) {
+  const char* self = "gemm_f32_packed";
+  auto skip = [&](const char* why) {
+    build.Skip(self, why);
+    return nullptr;
+  };
+  const Tensor* b = build.constants.size() > 1 ? build.constants[1] : nullptr;
+  if (b == nullptr) return skip("B is not a constant");
+  if (build.inputs[0].dtype != DataType::kFloat32) return skip("not float32");
+  if (b->rank() != 2) return skip("B is not a matrix");
+  if (!Static(build, 0)) return skip("A's shape known only at run time");
+  const Shape a = build.inputs[0].static_shape();
+  if (a.size() < 2) return skip("A is a vector");
+  auto g = ResolveMatMul(build.node, a, b->shape());
+  if (!g.ok()) return skip("shapes do not resolve");
+  int64_t rows = g->m;
+  for (size_t i = 0; i + 2 < a.size(); ++i) rows *= a[i];
+  return std::make_unique<PackedGemmKernel>(rows, g->k, g->n, b->data<float>(), g->n, 1,
+                                            nullptr, kernels::Activation{},
+                                            ChoosePackedGemm(build));
+}
+
+}  // namespace finch
