@@ -141,6 +141,10 @@ void gelu_f32_avx2(const float* x, float* y, int64_t n) {
   Map(x, y, n, [](__m256 v) { return avx2::Gelu(v); });
 }
 
+void silu_f32_avx2(const float* x, float* y, int64_t n) {
+  Map(x, y, n, [](__m256 v) { return avx2::SiLU(v); });
+}
+
 void activation_f32_avx2(const Activation& act, const float* x, float* y, int64_t n) {
   const avx2::VecActivation f(act);
   Map(x, y, n, [&](__m256 v) { return f(v); });

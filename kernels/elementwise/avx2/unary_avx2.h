@@ -28,6 +28,10 @@ void clip_f32_avx2(const float* x, float* y, int64_t n, float lo, float hi);
 // y[i] = x[i]·Φ(x[i]) = x/2·(1 + erf(x/√2)) (GELU, exact form; not an ONNX op before opset 20).
 void gelu_f32_avx2(const float* x, float* y, int64_t n);
 
+// y[i] = x[i]·sigmoid(x[i]) with the accurate vector sigmoid (avx2::SiLU; the epilogue's
+// SiLU is the cheaper SiLUFast).
+void silu_f32_avx2(const float* x, float* y, int64_t n);
+
 // y[i] = act(x[i]) with avx2::VecActivation, the epilogue of the fused AVX2 kernels (SiLU and
 // Sigmoid through the vector sigmoid).
 void activation_f32_avx2(const Activation& act, const float* x, float* y, int64_t n);
