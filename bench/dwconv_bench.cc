@@ -3,13 +3,19 @@
 // the measurement that picks finch's internal activation layout for the fast kernels.
 //
 // Args: C, H, W (input), k, stride; pads are "same" (k/2 each side), activation ReLU6 (Clip).
-// Counters: GFLOP/s (2 FLOPs per MAC) and GB/s (input + output + weights, each once, float32).
+// Counters: GFLOP/s (2 FLOPs per MAC) and GB/s (input + output + weights, each once, float32);
+// on the AVX2 rows also "roofline%" = 100 · achieved GFLOP/s ÷ min(FMA peak, intensity × DRAM
+// bandwidth), intensity = FLOPs ÷ those bytes, with the single-core peak and bandwidth measured
+// once per process (bench/machine_peak.h). The bound uses DRAM bandwidth although most of these
+// shapes fit in L2/L3, so 100% is reachable.
 // Run: build/bench/dwconv_bench --benchmark_min_time=0.2 [--benchmark_repetitions=3]
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <random>
 #include <vector>
 
+#include "bench/machine_peak.h"
 #include "kernels/dwconv/avx2/dwconv_avx2.h"
 #include "kernels/dwconv/dwconv_ref.h"
 #include "runtime/cpu_features.h"
@@ -49,6 +55,16 @@ struct Problem {
     st.counters["GB/s"] =
         benchmark::Counter(bytes * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
   }
+  // "roofline%": the achieved rate over the attainable one, min(peak, intensity × bandwidth).
+  void SetRooflineCounter(benchmark::State& st) const {
+    const bench::MachinePeak& m = bench::GetMachinePeak();
+    const double flops = 2.0 * p.channels * p.out_h * p.out_w * p.kernel_h * p.kernel_w;
+    const double bytes = 4.0 * (x.size() + y.size() + w.size());
+    const double bound_gflops = std::min(m.fma_gflops, flops / bytes * m.bandwidth_gbps);
+    if (bound_gflops <= 0) return;
+    st.counters["roofline%"] = benchmark::Counter(100 * flops * 1e-9 / bound_gflops,
+                                                  benchmark::Counter::kIsIterationInvariantRate);
+  }
 };
 
 bool SkipWithoutAvx2(benchmark::State& st) {
@@ -80,6 +96,7 @@ void BM_dwconv_avx2(benchmark::State& st) {
     benchmark::DoNotOptimize(pr.y.data());
   }
   pr.SetCounters(st);
+  pr.SetRooflineCounter(st);
 }
 
 // {C, H, W, k, stride}
