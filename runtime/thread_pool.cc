@@ -8,6 +8,25 @@
 
 namespace finch {
 
+namespace {
+
+// ~100 µs of polling before a thread blocks (a pause is ~10–40 cycles).
+constexpr int kSpinIterations = 20000;
+
+inline void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+std::pair<int64_t, int64_t> Chunk(int64_t n, int parts, int index) {
+  const int64_t base = n / parts, extra = n % parts;
+  const int64_t begin = index * base + std::min<int64_t>(index, extra);
+  return {begin, begin + base + (index < extra ? 1 : 0)};
+}
+
+}  // namespace
+
 ThreadPool::ThreadPool(int threads) {
   for (int i = 1; i < std::max(1, threads); ++i) workers_.emplace_back([this, i] { WorkerLoop(i); });
 }
@@ -15,19 +34,11 @@ ThreadPool::ThreadPool(int threads) {
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    stop_ = true;
+    stop_.store(true);
   }
   wake_.notify_all();
   for (auto& t : workers_) t.join();
 }
-
-namespace {
-std::pair<int64_t, int64_t> Chunk(int64_t n, int parts, int index) {
-  const int64_t base = n / parts, extra = n % parts;
-  const int64_t begin = index * base + std::min<int64_t>(index, extra);
-  return {begin, begin + base + (index < extra ? 1 : 0)};
-}
-}  // namespace
 
 void ThreadPool::ParallelFor(int64_t n, const std::function<void(int64_t, int64_t)>& fn) {
   ParallelForChunks(n, [&fn](int, int64_t begin, int64_t end) { fn(begin, end); });
@@ -41,40 +52,63 @@ void ThreadPool::ParallelForChunks(int64_t n,
     return;
   }
   std::lock_guard<std::mutex> call_lock(call_mutex_);
+  job_ = &fn;
+  job_n_ = n;
+  done_.store(0, std::memory_order_relaxed);
+  const uint64_t generation = (state_.load(std::memory_order_relaxed) >> 32) + 1;
   {
+    // Under the mutex so that a worker deciding to sleep sees either the new generation or
+    // the notification.
     std::lock_guard<std::mutex> lock(mutex_);
-    job_ = &fn;
-    job_n_ = n;
-    pending_ = static_cast<int>(workers_.size());
-    ++generation_;
+    state_.store(generation << 32, std::memory_order_release);
+    if (sleepers_ > 0) wake_.notify_all();
   }
-  wake_.notify_all();
-  auto [begin, end] = Chunk(n, threads(), 0);
-  if (begin < end) fn(0, begin, end);
-  std::unique_lock<std::mutex> lock(mutex_);
-  done_.wait(lock, [this] { return pending_ == 0; });
+  RunChunks(generation);
+  // Every chunk is claimed; wait for the ones workers are still running.
+  for (int spin = 0; done_.load(std::memory_order_acquire) != threads(); ++spin) {
+    if (spin < kSpinIterations) {
+      CpuRelax();
+    } else {
+      std::this_thread::yield();
+    }
+  }
   job_ = nullptr;
 }
 
-void ThreadPool::WorkerLoop(int index) {
+void ThreadPool::RunChunks(uint64_t generation) {
+  const int parts = threads();
+  const auto* job = job_;
+  const int64_t n = job_n_;
+  uint64_t s = state_.load(std::memory_order_acquire);
+  while ((s >> 32) == generation && static_cast<int>(s & 0xffffffffu) < parts) {
+    if (!state_.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel)) continue;
+    const int chunk = static_cast<int>(s & 0xffffffffu);
+    auto [begin, end] = Chunk(n, parts, chunk);
+    if (begin < end) (*job)(chunk, begin, end);
+    done_.fetch_add(1, std::memory_order_release);
+    s = state_.load(std::memory_order_acquire);
+  }
+}
+
+void ThreadPool::WorkerLoop(int) {
   uint64_t seen = 0;
+  auto current = [this] { return state_.load(std::memory_order_acquire) >> 32; };
   for (;;) {
-    const std::function<void(int, int64_t, int64_t)>* job;
-    int64_t n;
-    {
+    // Spin for the next job, then sleep.
+    for (int spin = 0; current() == seen && !stop_.load(); ++spin) {
+      if (spin < kSpinIterations) {
+        CpuRelax();
+        continue;
+      }
       std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
-      if (stop_) return;
-      seen = generation_;
-      job = job_;
-      n = job_n_;
+      ++sleepers_;
+      wake_.wait(lock, [&] { return stop_.load() || current() != seen; });
+      --sleepers_;
+      break;
     }
-    auto [begin, end] = Chunk(n, threads(), index);
-    if (begin < end) (*job)(index, begin, end);
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (--pending_ == 0) done_.notify_one();
-    }
+    if (stop_.load()) return;
+    seen = current();
+    RunChunks(seen);
   }
 }
 

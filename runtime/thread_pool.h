@@ -3,8 +3,16 @@
 // ParallelFor splits [0, n) into contiguous chunks, one per thread, the same way every time, so
 // a kernel whose chunks write disjoint outputs gives bit-identical results for any thread count.
 // The calling thread takes the first chunk. Calls from different threads are serialized.
+//
+// A network runs hundreds of parallel loops of 10–200 µs each, so waking a sleeping thread
+// (tens of µs on a VM) would eat the gain: workers spin on the job word for a while after each
+// job (~100 µs) before they block on a condition variable. Chunks are claimed, not assigned:
+// the caller, done with its own chunk, runs any chunk no worker has started, so a worker that
+// is asleep or descheduled by another process delays nothing. Which thread runs chunk i never
+// changes what chunk i computes.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -30,18 +38,25 @@ class ThreadPool {
   void ParallelForChunks(int64_t n, const std::function<void(int, int64_t, int64_t)>& fn);
 
  private:
-  void WorkerLoop(int index);
+  void WorkerLoop(int index);  // index: unused (chunks are claimed); kept for debugging
+
+  // Claims chunks of job `generation` until none is left.
+  void RunChunks(uint64_t generation);
 
   std::vector<std::thread> workers_;
   std::mutex call_mutex_;  // one ParallelFor at a time
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::condition_variable done_;
+  // The job: written by the caller before it publishes a new generation in state_ (release),
+  // read by workers after they see it (acquire).
   const std::function<void(int, int64_t, int64_t)>* job_ = nullptr;
   int64_t job_n_ = 0;
-  uint64_t generation_ = 0;
-  int pending_ = 0;
-  bool stop_ = false;
+  // generation << 32 | chunks claimed so far. A chunk is claimed by a compare-and-swap that
+  // also checks the generation, so a late worker can never claim a chunk of a newer job.
+  std::atomic<uint64_t> state_{0};
+  std::atomic<int> done_{0};  // chunks of the current job finished
+  std::atomic<bool> stop_{false};
+  std::mutex mutex_;  // guards sleeping on wake_
+  std::condition_variable wake_;
+  int sleepers_ = 0;  // workers blocked on wake_ (under mutex_)
 };
 
 // Physical cores of this machine (logical CPUs / threads per core), at least 1.

@@ -22,8 +22,18 @@ void conv_nhwc_im2col(const ConvNhwcParams& p, const float* x, int64_t group, in
     const int64_t n = m / (p.out_w * p.out_h);
     const float* xn = x + n * p.in_h * p.in_w * p.in_c + group * cin_g;
     float* row = rows + (m - m_begin) * k;
+    const int64_t ix0 = ox * p.stride_w - p.pad_left;
+    // One group, undilated, the window's columns inside the image: the kw taps of a kernel row
+    // are kw·C contiguous floats of x (NHWC), copied as one run.
+    const bool row_run = p.group == 1 && p.dilation_w == 1 && ix0 >= 0 && ix0 + p.kernel_w <= p.in_w;
     for (int64_t ky = 0; ky < p.kernel_h; ++ky) {
       const int64_t iy = oy * p.stride_h - p.pad_top + ky * p.dilation_h;
+      if (row_run && iy >= 0 && iy < p.in_h) {
+        const float* src = xn + (iy * p.in_w + ix0) * p.in_c;
+        float* dst = row + ky * p.kernel_w * cin_g;
+        for (int64_t i = 0; i < p.kernel_w * cin_g; ++i) dst[i] = src[i];
+        continue;
+      }
       for (int64_t kx = 0; kx < p.kernel_w; ++kx) {
         const int64_t ix = ox * p.stride_w - p.pad_left + kx * p.dilation_w;
         float* dst = row + (ky * p.kernel_w + kx) * cin_g;

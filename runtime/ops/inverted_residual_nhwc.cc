@@ -91,13 +91,18 @@ class InvertedResidualNhwcKernel final : public OpKernel {
            ((band_ * g.stride_h + g.kernel_h) * e_row + (band_ + 1) * d_row) <= budget) {
       ++band_;
     }
+    // A small image whose whole expanded tensor fits the budget runs stage by stage instead:
+    // each stage split across the threads with no overlap rows to recompute, E still in cache.
+    staged_ = g.expand && g.batch * g.in_h * e_row <= budget;
   }
 
   std::string name() const override {
-    return std::string("inverted_residual_nhwc_fused_") + (dw_avx2_ ? "avx2" : "ref");
+    return std::string("inverted_residual_nhwc_") + (staged_ ? "staged_" : "banded_") +
+           (dw_avx2_ ? "avx2" : "ref");
   }
 
   size_t scratch_bytes() const override {
+    if (staged_) return (EWhole() + DWhole() + SeFloats()) * sizeof(float) + 64;
     size_t per_thread = static_cast<size_t>(EFloats() + (g_.se ? 0 : DFloats()));
     size_t shared = g_.se ? static_cast<size_t>(g_.batch * g_.out_h * g_.out_w *
                                                 g_.hidden_channels + SeFloats())
@@ -111,6 +116,10 @@ class InvertedResidualNhwcKernel final : public OpKernel {
     const int threads = std::max(1, std::min(ctx.threads(), threads_));
     auto* scratch = static_cast<float*>(ctx.Scratch(scratch_bytes()));
     if (scratch == nullptr) return ResourceExhausted("out of memory for the block's scratch");
+    if (staged_) {
+      RunStaged(ctx, x, scratch, y);
+      return Status::Ok();
+    }
     const int64_t per_thread = Align(EFloats() + (g_.se ? 0 : DFloats()));
     float* d_full = g_.se ? scratch + threads * per_thread : nullptr;
 
@@ -150,7 +159,59 @@ class InvertedResidualNhwcKernel final : public OpKernel {
                      : 0;
   }
   int64_t DFloats() const { return Align(band_ * g_.out_w * g_.hidden_channels); }
-  int64_t SeFloats() const { return Align(kernels::se_nhwc_scratch_size(se_)); }
+  int64_t SeFloats() const { return g_.se ? Align(kernels::se_nhwc_scratch_size(se_)) : 0; }
+  int64_t EWhole() const { return Align(g_.batch * g_.in_h * g_.in_w * g_.hidden_channels); }
+  int64_t DWhole() const { return Align(g_.batch * g_.out_h * g_.out_w * g_.hidden_channels); }
+
+  // The depthwise stage on one band: `src` holds the band's input rows (band.in_h of them).
+  void Depthwise(const kernels::DwConvParams& band, const float* src, float* dst) const {
+    const int64_t hidden = g_.hidden_channels;
+    if (band.in_h == 0) {  // every window lies in the padding: act(bias)
+      for (int64_t i = 0; i < band.out_h * g_.out_w * hidden; ++i) {
+        dst[i] = kernels::ApplyActivation(d_.act, dw_b_[i % hidden]);
+      }
+    } else if (dw_avx2_) {
+      kernels::dwconv_f32_nhwc_avx2(band, src, dw_packed_.data(), dst, nullptr);
+    } else {
+      kernels::dwconv_f32_nhwc_ref(band, src, dw_w_.data(), dw_b_.data(), dst);
+    }
+  }
+
+  // Expand over all pixels, then the depthwise over all rows, then [SE and] the projection:
+  // each stage split across the threads.
+  void RunStaged(KernelContext& ctx, const float* x, float* scratch, float* y) const {
+    const int64_t hidden = g_.hidden_channels;
+    float* e = scratch;
+    float* d = e + EWhole();
+    kernels::GemmEpilogue ee;
+    ee.bias = expand_bias_.data();
+    ee.act = ToKernelActivation(g_.expand_act);
+    ParallelPackedGemm(ctx.pool, gemm_.fn, g_.batch * g_.in_h * g_.in_w, x, g_.in_channels,
+                       expand_, e, hidden, ee);
+    auto rows = [&](int64_t begin, int64_t end) {
+      while (begin < end) {
+        const int64_t n = begin / g_.out_h, r0 = begin % g_.out_h;
+        const int64_t r1 = std::min(g_.out_h, r0 + (end - begin));
+        int64_t in0 = 0, in1 = 0;
+        const kernels::DwConvParams band = kernels::DwConvRowBand(d_, r0, r1, &in0, &in1);
+        Depthwise(band, e + ((n * g_.in_h + in0) * g_.in_w) * hidden,
+                  d + ((n * g_.out_h + r0) * g_.out_w) * hidden);
+        begin += r1 - r0;
+      }
+    };
+    const int64_t work = g_.batch * g_.out_h;
+    if (ctx.pool && ctx.threads() > 1 && work > 1) {
+      ctx.pool->ParallelFor(work, rows);
+    } else {
+      rows(0, work);
+    }
+    if (g_.se) {
+      (se_avx2_ ? kernels::se_nhwc_f32_avx2 : kernels::se_nhwc_f32_ref)(
+          se_, d, se_w1_.data(), se_b1_.data(), se_w2_.data(), se_b2_.data(), d, d + DWhole());
+    }
+    ParallelPackedGemm(ctx.pool, gemm_.fn, g_.batch * g_.out_h * g_.out_w, d, hidden, project_,
+                       y, g_.out_channels, ProjectEpilogue(x));
+  }
 
   kernels::GemmEpilogue ProjectEpilogue(const float* x) const {
     kernels::GemmEpilogue e;
@@ -196,15 +257,7 @@ class InvertedResidualNhwcKernel final : public OpKernel {
       }
       const int64_t out_off = (n * g_.out_h + oy0) * g_.out_w;
       float* dst = g_.se ? d_full + out_off * hidden : d;
-      if (band.in_h == 0) {  // every window lies in the padding: act(bias)
-        for (int64_t i = 0; i < band.out_h * g_.out_w * hidden; ++i) {
-          dst[i] = kernels::ApplyActivation(d_.act, dw_b_[i % hidden]);
-        }
-      } else if (dw_avx2_) {
-        kernels::dwconv_f32_nhwc_avx2(band, src, dw_packed_.data(), dst, nullptr);
-      } else {
-        kernels::dwconv_f32_nhwc_ref(band, src, dw_w_.data(), dw_b_.data(), dst);
-      }
+      Depthwise(band, src, dst);
       if (g_.se) continue;
       kernels::GemmEpilogue pe = ProjectEpilogue(x);
       if (pe.residual) pe.residual += out_off * g_.in_channels;
@@ -219,6 +272,7 @@ class InvertedResidualNhwcKernel final : public OpKernel {
   bool dw_avx2_, se_avx2_;
   int threads_;
   int64_t band_ = 1;
+  bool staged_ = false;
   PackedB expand_, project_;
   std::vector<float> expand_bias_, project_bias_;
   kernels::DwConvParams d_;
