@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
+#include <map>
 
 #include "graph/onnx/importer.h"
+#include "graph/ops/layout.h"
 #include "graph/passes/layout.h"
 #include "runtime/node_evaluator.h"
 #include "runtime/thread_pool.h"
@@ -133,6 +136,29 @@ Status Session::CheckInputs(const std::vector<Tensor>& inputs) const {
   return Status::Ok();
 }
 
+namespace {
+
+// A channels-last activation [N, H, W, C] copied into its model layout [N, C, H, W].
+StatusOr<Tensor> NhwcToNchwCopy(const Tensor& t) {
+  if (t.rank() != 4) return t.Clone();
+  FINCH_ASSIGN_OR_RETURN(Tensor y, Tensor::Allocate(t.dtype(), NhwcToNchw(t.shape())));
+  const size_t elem = DataTypeSize(t.dtype());
+  const int64_t n = t.dim(0), hw = t.dim(1) * t.dim(2), c = t.dim(3);
+  const auto* x = static_cast<const uint8_t*>(t.raw_data());
+  auto* out = static_cast<uint8_t*>(y.mutable_raw_data());
+  for (int64_t b = 0; b < n; ++b) {
+    for (int64_t p = 0; p < hw; ++p) {
+      for (int64_t ch = 0; ch < c; ++ch) {
+        std::memcpy(out + ((b * c + ch) * hw + p) * elem, x + ((b * hw + p) * c + ch) * elem,
+                    elem);
+      }
+    }
+  }
+  return y;
+}
+
+}  // namespace
+
 StatusOr<std::vector<Tensor>> Session::Run(const std::vector<Tensor>& inputs) const {
   return Run(inputs, RunOptions(), nullptr);
 }
@@ -141,9 +167,16 @@ StatusOr<std::vector<Tensor>> Session::Run(const std::vector<Tensor>& inputs,
                                            const RunOptions& options, RunProfile* profile) const {
   FINCH_RETURN_IF_ERROR(CheckInputs(inputs));
   std::vector<bool> keep(graph_.values.size(), false);
+  // Names the layout pass replaced by a channels-last twin ("<name>.nhwc") are fetched through
+  // it and returned in the model's NCHW layout.
+  std::map<ValueId, std::string> nhwc_fetch;
   for (const std::string& name : options.fetch) {
-    const ValueId v = graph_.FindValue(name);
-    if (v == kNoValue) return InvalidArgument("cannot fetch \"", name, "\": no such value");
+    ValueId v = graph_.FindValue(name);
+    if (v == kNoValue) {
+      v = graph_.FindValue(name + ".nhwc");
+      if (v == kNoValue) return InvalidArgument("cannot fetch \"", name, "\": no such value");
+      nhwc_fetch[v] = name;
+    }
     keep[v] = true;
   }
   std::vector<Shape> shapes;
@@ -248,7 +281,12 @@ StatusOr<std::vector<Tensor>> Session::Run(const std::vector<Tensor>& inputs,
       // A fetched activation is copied now: its arena bytes are reused by later steps.
       for (ValueId v : node.outputs) {
         if (v == kNoValue || !keep[v]) continue;
-        FINCH_ASSIGN_OR_RETURN(profile->fetched[graph_.values[v].name], owned[v].Clone());
+        auto twin = nhwc_fetch.find(v);
+        if (twin != nhwc_fetch.end()) {
+          FINCH_ASSIGN_OR_RETURN(profile->fetched[twin->second], NhwcToNchwCopy(owned[v]));
+        } else {
+          FINCH_ASSIGN_OR_RETURN(profile->fetched[graph_.values[v].name], owned[v].Clone());
+        }
       }
     }
     // Release what no later step reads.
@@ -264,6 +302,7 @@ StatusOr<std::vector<Tensor>> Session::Run(const std::vector<Tensor>& inputs,
   if (profile) {  // fetched constants and inputs (activations were copied as they were made)
     for (const std::string& name : options.fetch) {
       const ValueId v = graph_.FindValue(name);
+      if (v == kNoValue) continue;  // fetched through its channels-last twin
       if (env[v] != nullptr && !profile->fetched.count(name)) profile->fetched[name] = *env[v];
     }
   }

@@ -12,6 +12,12 @@
 
 namespace finch {
 
+int64_t PoolSemanticsOpset(const Node& node, int64_t opset) {
+  if (node.domain.empty() || node.domain == "ai.onnx") return opset;
+  const Attribute* a = node.FindAttribute("onnx_opset");
+  return a && a->kind == Attribute::Kind::kInt ? a->i : kFinchPoolOpset;
+}
+
 StatusOr<PoolGeometry> ResolvePool(const Node& node, int64_t opset, const Shape& x) {
   if (x.size() < 3) {
     return InvalidArgument(node.Describe(), ": input X has shape ", ShapeToString(x),
@@ -128,11 +134,11 @@ void RegisterPoolSchemas(OpSchemaRegistry& r) {
   r.Register(OpSchema{"", "GlobalMaxPool", 1, 1, 1, 1, 1, InferGlobalPool});
   r.Register(OpSchema{"", "GlobalAveragePool", 1, 1, 1, 1, 1, InferGlobalPool});
   // Channels-last versions for the fast path (graph/ops/layout.h): one output, the semantics of
-  // the latest ONNX opset whatever the model's (kFinchPoolOpset).
+  // the opset in their `onnx_opset` attribute (PoolSemanticsOpset).
   auto latest = [](InferFn infer) {
     return LayoutAware(
         [infer](InferContext& ctx) {
-          ctx.opset = kFinchPoolOpset;
+          ctx.opset = PoolSemanticsOpset(ctx.node, ctx.opset);
           return infer(ctx);
         },
         {0});

@@ -11,8 +11,10 @@ namespace finch {
 
 inline constexpr int kMaxPoolSpatialDims = 3;
 
-// The ONNX opset whose pooling semantics the finch-domain (channels-last) pools follow.
+// The finch-domain (channels-last) pools follow the pooling semantics of the ONNX opset in their
+// `onnx_opset` attribute (the model's, set by the layout pass), else of opset 17.
 inline constexpr int64_t kFinchPoolOpset = 17;
+int64_t PoolSemanticsOpset(const Node& node, int64_t opset);
 
 // The window attributes resolved for one input shape.
 struct PoolGeometry {

@@ -244,6 +244,10 @@ class LayoutAssigner {
     if (pool2d || global) {
       Node n = node;
       n.domain = kFinchDomain;
+      Attribute opset;  // the pooling semantics stay the model's (PoolSemanticsOpset)
+      opset.kind = Attribute::Kind::kInt;
+      opset.i = in_.opset("");
+      n.attributes["onnx_opset"] = opset;
       SetFusedFrom(&n, FusedFrom(node));
       SetLayout(&n);
       EmitNhwc(std::move(n), {0});

@@ -1,5 +1,5 @@
 // Channels-last pooling: finch::MaxPool, finch::AveragePool and finch::GlobalAveragePool with
-// layout NHWC (float32; the semantics of ONNX opset kFinchPoolOpset). AVX2 kernels vectorised
+// layout NHWC (float32; the semantics of the ONNX opset PoolSemanticsOpset gives). AVX2 kernels vectorised
 // over channels when the CPU has them, else the NHWC references; both agree bit for bit with
 // the NCHW references.
 #include "graph/ops/fused.h"
@@ -32,14 +32,15 @@ Status RequireFloat(const KernelBuildContext& build) {
 
 StatusOr<std::unique_ptr<OpKernel>> MakeWindowPool(const KernelBuildContext& build, bool max) {
   FINCH_RETURN_IF_ERROR(RequireFloat(build));
-  FINCH_ASSIGN_OR_RETURN(PoolAttributes attrs, ParsePoolAttributes(build.node, kFinchPoolOpset));
+  const int64_t opset = PoolSemanticsOpset(build.node, build.opset);
+  FINCH_ASSIGN_OR_RETURN(PoolAttributes attrs, ParsePoolAttributes(build.node, opset));
   const bool avx2 = HaveAvx2();
   const char* name = max ? Pick(build, "maxpool_nhwc_f32_avx2", "maxpool_nhwc_f32_ref")
                          : Pick(build, "avgpool_nhwc_f32_avx2", "avgpool_nhwc_f32_ref");
-  return MakeKernel(name, [node = build.node, attrs, avx2, max](KernelContext& k) -> Status {
+  return MakeKernel(name, [node = build.node, attrs, avx2, max, opset](KernelContext& k) -> Status {
     const Tensor& x = k.input(0);
     FINCH_ASSIGN_OR_RETURN(PoolGeometry g,
-                           ResolvePool(node, kFinchPoolOpset, NhwcToNchw(x.shape())));
+                           ResolvePool(node, opset, NhwcToNchw(x.shape())));
     const kernels::PoolParams p = ToPoolParams(g);
     float* y = k.output(0).mutable_data<float>();
     if (max) {
