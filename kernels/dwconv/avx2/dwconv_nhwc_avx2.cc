@@ -85,11 +85,73 @@ __attribute__((always_inline)) inline void Pixel(const float* xn, int64_t xo, in
   }
 }
 
-template <int K>
+// kBlock (8 or 4) adjacent interior output pixels of one row, all channels: per channel vector the K
+// weights of a kernel row are loaded once and each input column once, then reused by every
+// output pixel whose window covers it — ((kBlock − 1)·S + 2K) loads for kBlock·K FMAs per kernel
+// row instead of 2·kBlock·K. Each accumulator still adds bias, then the taps in row-major order.
+template <int K, int S, int kBlock, bool kMasked>
+__attribute__((always_inline)) inline void BlockVector(const float* xt, int64_t W, int64_t C,
+                                                       const float* wp, int64_t Cp, int64_t c,
+                                                       __m256i mask, const VecActivation& act,
+                                                       float* yp) {
+  constexpr int kCols = (kBlock - 1) * S + K;
+  __m256 acc[kBlock];
+  const __m256 bias = _mm256_loadu_ps(wp + K * K * Cp + c);
+#pragma GCC unroll 8
+  for (int b = 0; b < kBlock; ++b) acc[b] = bias;
+#pragma GCC unroll 5
+  for (int ky = 0; ky < K; ++ky) {
+    __m256 w[K];
+#pragma GCC unroll 5
+    for (int kx = 0; kx < K; ++kx) w[kx] = _mm256_loadu_ps(wp + (ky * K + kx) * Cp + c);
+    const float* row = xt + ky * W * C;
+#pragma GCC unroll 20
+    for (int j = 0; j < kCols; ++j) {
+      const __m256 in = kMasked ? _mm256_maskload_ps(row + j * C, mask)
+                                : _mm256_loadu_ps(row + j * C);
+#pragma GCC unroll 8
+      for (int b = 0; b < kBlock; ++b) {
+        const int kx = j - b * S;
+        if (kx >= 0 && kx < K) acc[b] = _mm256_fmadd_ps(in, w[kx], acc[b]);
+      }
+    }
+  }
+#pragma GCC unroll 8
+  for (int b = 0; b < kBlock; ++b) {
+    const __m256 r = act(acc[b]);
+    if (kMasked) {
+      _mm256_maskstore_ps(yp + b * C, mask, r);
+    } else {
+      _mm256_storeu_ps(yp + b * C, r);
+    }
+  }
+}
+
+// kBlock interior pixels starting at input offset xo (tap (0, 0) of the first).
+template <int K, int S, int kBlock>
+__attribute__((always_inline)) inline void PixelBlock(const float* xn, int64_t xo, int64_t W,
+                                                      int64_t C, const float* wp, int64_t Cp,
+                                                      const VecActivation& act, float* yp) {
+  const __m256i none = _mm256_setzero_si256();
+  int64_t c = 0;
+  for (; c + kLanes <= C; c += kLanes) {
+    BlockVector<K, S, kBlock, false>(xn + xo + c, W, C, wp, Cp, c, none, act, yp + c);
+  }
+  if (c < C) {
+    BlockVector<K, S, kBlock, true>(xn + xo + c, W, C, wp, Cp, c, TailMask(C - c), act, yp + c);
+  }
+}
+
+template <int K, int S>
 void DwNhwc(const DwConvParams& p, const float* x, const float* wp, float* y) {
   const int64_t C = p.channels, H = p.in_h, W = p.in_w, Cp = PaddedChannels(C);
-  const int64_t s = p.stride_h;
+  constexpr int64_t s = S;
   const VecActivation act(p.act);
+  // Output columns whose windows lie inside the image horizontally: [ox_lo, ox_hi).
+  const int64_t ox_lo = std::min(p.out_w, (p.pad_left + s - 1) / s);
+  const int64_t ox_hi = std::max(ox_lo, std::min(p.out_w, W - K + p.pad_left >= 0
+                                                              ? (W - K + p.pad_left) / s + 1
+                                                              : int64_t{0}));
   for (int64_t n = 0; n < p.batch; ++n) {
     const float* xn = x + n * H * W * C;
     float* yn = y + n * p.out_h * p.out_w * C;
@@ -97,7 +159,20 @@ void DwNhwc(const DwConvParams& p, const float* x, const float* wp, float* y) {
       const int64_t iy0 = oy * s - p.pad_top;
       const int ky0 = static_cast<int>(std::clamp<int64_t>(-iy0, 0, K));
       const int ky1 = static_cast<int>(std::clamp<int64_t>(H - iy0, 0, K));
+      const bool row_inside = ky0 == 0 && ky1 == K;
       for (int64_t ox = 0; ox < p.out_w; ++ox) {
+        if (row_inside && ox >= ox_lo && ox + 8 <= ox_hi) {
+          const int64_t xo = (iy0 * W + ox * s - p.pad_left) * C;
+          PixelBlock<K, S, 8>(xn, xo, W, C, wp, Cp, act, yn + (oy * p.out_w + ox) * C);
+          ox += 8 - 1;
+          continue;
+        }
+        if (row_inside && ox >= ox_lo && ox + 4 <= ox_hi) {
+          const int64_t xo = (iy0 * W + ox * s - p.pad_left) * C;
+          PixelBlock<K, S, 4>(xn, xo, W, C, wp, Cp, act, yn + (oy * p.out_w + ox) * C);
+          ox += 4 - 1;
+          continue;
+        }
         const int64_t ix0 = ox * s - p.pad_left;
         const int kx0 = static_cast<int>(std::clamp<int64_t>(-ix0, 0, K));
         const int kx1 = static_cast<int>(std::clamp<int64_t>(W - ix0, 0, K));
@@ -140,10 +215,11 @@ int64_t dwconv_nhwc_avx2_scratch_size(const DwConvParams&) { return 0; }
 
 void dwconv_f32_nhwc_avx2(const DwConvParams& p, const float* x, const float* packed, float* y,
                           float*) {
+  const bool s1 = p.stride_h == 1;
   if (p.kernel_h == 3) {
-    DwNhwc<3>(p, x, packed, y);
+    s1 ? DwNhwc<3, 1>(p, x, packed, y) : DwNhwc<3, 2>(p, x, packed, y);
   } else {
-    DwNhwc<5>(p, x, packed, y);
+    s1 ? DwNhwc<5, 1>(p, x, packed, y) : DwNhwc<5, 2>(p, x, packed, y);
   }
 }
 
