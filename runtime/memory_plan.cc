@@ -90,27 +90,4 @@ MemoryPlan PlanMemory(const Graph& graph, const Plan& plan) {
   return mp;
 }
 
-std::shared_ptr<uint8_t> ArenaPool::Acquire() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (!free_.empty()) {
-      std::shared_ptr<uint8_t> a = std::move(free_.back());
-      free_.pop_back();
-      return a;
-    }
-  }
-  const size_t size = std::max(AlignUp(bytes_), kAlign);
-  void* p = std::aligned_alloc(kAlign, size);
-  if (p == nullptr) return nullptr;
-  // Poison a new arena (all bits set: NaN as float32, -1 as integers) so that a kernel that
-  // forgets to write part of its output shows in tests instead of reading zeros by luck.
-  std::memset(p, 0xff, size);
-  return std::shared_ptr<uint8_t>(static_cast<uint8_t*>(p), [](uint8_t* q) { std::free(q); });
-}
-
-void ArenaPool::Release(std::shared_ptr<uint8_t> arena) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  free_.push_back(std::move(arena));
-}
-
 }  // namespace finch

@@ -12,8 +12,6 @@
 #pragma once
 
 #include <cstdint>
-#include <memory>
-#include <mutex>
 #include <vector>
 
 #include "graph/ir.h"
@@ -32,20 +30,5 @@ struct MemoryPlan {
 };
 
 MemoryPlan PlanMemory(const Graph& graph, const Plan& plan);
-
-// Arenas of one plan, reused across runs: concurrent runs each take one from the pool.
-class ArenaPool {
- public:
-  explicit ArenaPool(size_t bytes) : bytes_(bytes) {}
-  // An arena of the planned size (allocated the first time, reused afterwards); null when
-  // memory runs out.
-  std::shared_ptr<uint8_t> Acquire();
-  void Release(std::shared_ptr<uint8_t> arena);
-
- private:
-  size_t bytes_;
-  std::mutex mutex_;
-  std::vector<std::shared_ptr<uint8_t>> free_;
-};
 
 }  // namespace finch

@@ -226,7 +226,7 @@ StatusOr<std::unique_ptr<Plan>> BuildPlan(const Graph& graph,
   }
   plan->scratch_offset = (plan->memory.arena_bytes + 63) / 64 * 64;
   plan->scratch_bytes = max_scratch;
-  plan->arenas = std::make_unique<ArenaPool>(plan->arena_bytes());
+  plan->run_states = std::make_unique<RunStatePool>(plan->arena_bytes());
 
   // Each run allocates the graph outputs of static steps (the caller keeps them).
   std::set<ValueId> outputs(graph.outputs.begin(), graph.outputs.end());

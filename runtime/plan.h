@@ -16,6 +16,7 @@
 #include "graph/ops/op_schema.h"
 #include "runtime/memory_plan.h"
 #include "runtime/op_kernel.h"
+#include "runtime/run_state.h"
 
 namespace finch {
 
@@ -39,7 +40,7 @@ struct Plan {
   // (steps run one at a time, so they share it).
   size_t scratch_offset = 0;
   size_t scratch_bytes = 0;
-  std::unique_ptr<ArenaPool> arenas;   // one arena per concurrent run, reused
+  std::unique_ptr<RunStatePool> run_states;  // one per concurrent run, reused
   // The memory estimate checked against a limit (see BuildPlan): every distinct constant
   // tensor (initializers and folded values), and the graph outputs with static shapes, which
   // each run allocates. Outputs of dynamic steps are known only at run time and not included.

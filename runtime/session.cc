@@ -117,10 +117,10 @@ Status Session::CheckInputs(const std::vector<Tensor>& inputs) const {
   for (size_t i = 0; i < inputs.size(); ++i) {
     const TensorType& want = input_type(i);
     const Tensor& got = inputs[i];
-    const std::string got_str = StrCat(DataTypeName(got.dtype()), ShapeToString(got.shape()));
+    auto got_str = [&got] { return StrCat(DataTypeName(got.dtype()), ShapeToString(got.shape())); };
     if (got.dtype() != want.dtype) {
       return InvalidArgument("input \"", input_names_[i], "\" expects ", want.ToString(),
-                             ", got ", got_str);
+                             ", got ", got_str());
     }
     if (!want.dims) continue;
     bool ok = want.dims->size() == got.rank();
@@ -130,7 +130,7 @@ Status Session::CheckInputs(const std::vector<Tensor>& inputs) const {
     }
     if (!ok) {
       return InvalidArgument("input \"", input_names_[i], "\" expects ", want.ToString(),
-                             ", got ", got_str);
+                             ", got ", got_str());
     }
   }
   return Status::Ok();
@@ -166,7 +166,22 @@ StatusOr<std::vector<Tensor>> Session::Run(const std::vector<Tensor>& inputs) co
 StatusOr<std::vector<Tensor>> Session::Run(const std::vector<Tensor>& inputs,
                                            const RunOptions& options, RunProfile* profile) const {
   FINCH_RETURN_IF_ERROR(CheckInputs(inputs));
-  std::vector<bool> keep(graph_.values.size(), false);
+  FINCH_ASSIGN_OR_RETURN(const Plan* plan, PlanForInputs(inputs));
+
+  // The run's state (arena, views, value table), back to the pool however the run ends.
+  std::unique_ptr<RunState> state = plan->run_states->Acquire(graph_, *plan);
+  if (!state) {
+    return ResourceExhausted("out of memory allocating the ", plan->arena_bytes(),
+                             "-byte activation arena");
+  }
+  struct StateReturn {
+    RunStatePool* pool;
+    std::unique_ptr<RunState>* state;
+    ~StateReturn() { pool->Release(std::move(*state)); }
+  } state_return{plan->run_states.get(), &state};
+  RunState& rs = *state;
+
+  std::fill(rs.keep.begin(), rs.keep.end(), false);
   // Names the layout pass replaced by a channels-last twin ("<name>.nhwc") are fetched through
   // it and returned in the model's NCHW layout.
   std::map<ValueId, std::string> nhwc_fetch;
@@ -177,29 +192,8 @@ StatusOr<std::vector<Tensor>> Session::Run(const std::vector<Tensor>& inputs,
       if (v == kNoValue) return InvalidArgument("cannot fetch \"", name, "\": no such value");
       nhwc_fetch[v] = name;
     }
-    keep[v] = true;
+    rs.keep[v] = true;
   }
-  std::vector<Shape> shapes;
-  for (const Tensor& t : inputs) shapes.push_back(t.shape());
-  FINCH_ASSIGN_OR_RETURN(const Plan* plan, PlanFor(shapes));
-
-  // The run's arena (activations of static steps, at offsets planned once), back to the pool
-  // when the run ends however it ends.
-  std::shared_ptr<uint8_t> arena;
-  if (plan->arena_bytes() > 0) {
-    arena = plan->arenas->Acquire();
-    if (!arena) {
-      return ResourceExhausted("out of memory allocating the ", plan->arena_bytes(),
-                               "-byte activation arena");
-    }
-  }
-  struct ArenaReturn {
-    ArenaPool* pool;
-    std::shared_ptr<uint8_t>* arena;
-    ~ArenaReturn() {
-      if (*arena) pool->Release(std::move(*arena));
-    }
-  } arena_return{plan->arenas.get(), &arena};
 
   // Bytes held by outputs of dynamic steps, which the plan's estimate could not include.
   const size_t limit = options_.memory_limit_bytes;
@@ -207,22 +201,33 @@ StatusOr<std::vector<Tensor>> Session::Run(const std::vector<Tensor>& inputs,
   size_t dynamic_live = 0;
 
   const size_t n_values = graph_.values.size();
-  std::vector<size_t> dynamic_bytes(n_values, 0);
-  std::vector<const Tensor*> env(n_values, nullptr);
-  std::vector<Tensor> owned(n_values);
+  std::vector<const Tensor*>& env = rs.env;
+  std::vector<Tensor>& owned = rs.owned;
+  std::fill(rs.dynamic_bytes.begin(), rs.dynamic_bytes.end(), 0);
   for (size_t v = 0; v < n_values; ++v) env[v] = plan->constants[v].get();
   for (size_t i = 0; i < inputs.size(); ++i) env[graph_.inputs[i]] = &inputs[i];
+  // Whatever a failed run left behind is dropped when the state is next used.
+  struct OwnedClear {
+    std::vector<Tensor>* owned;
+    ~OwnedClear() {
+      for (Tensor& t : *owned) {
+        if (!t.empty()) t = Tensor();
+      }
+    }
+  } owned_clear{&owned};
 
+  KernelContext& ctx = rs.ctx;
+  ctx.pool = pool_.get();
   for (size_t s = 0; s < plan->steps.size(); ++s) {
     const PlanStep& step = plan->steps[s];
     const Node& node = graph_.nodes[step.node];
-    KernelContext ctx;
-    ctx.pool = pool_.get();
+    ctx.scratch = nullptr;
+    ctx.scratch_bytes = 0;
     if (!step.dynamic && plan->scratch_bytes > 0) {
-      ctx.scratch = arena.get() + plan->scratch_offset;
+      ctx.scratch = rs.arena.get() + plan->scratch_offset;
       ctx.scratch_bytes = plan->scratch_bytes;
     }
-    ctx.inputs.resize(node.inputs.size(), nullptr);
+    ctx.inputs.assign(node.inputs.size(), nullptr);
     for (size_t i = 0; i < node.inputs.size(); ++i) {
       if (node.inputs[i] != kNoValue) ctx.inputs[i] = env[node.inputs[i]];
     }
@@ -242,28 +247,28 @@ StatusOr<std::vector<Tensor>> Session::Run(const std::vector<Tensor>& inputs,
     for (size_t i = 0; i < node.outputs.size(); ++i) {
       const ValueId v = node.outputs[i];
       if (v == kNoValue) continue;
+      if (!step.dynamic && plan->memory.offset[v] >= 0) {  // planned: its view in the arena
+        env[v] = &rs.views[v];
+        ctx.outputs[i] = &rs.views[v];
+        continue;
+      }
       const TensorType& t = step.dynamic ? out_types[i] : plan->types[v];
       if (!t.is_static()) {
         return Internal(node.Describe(), ": output ", i, " has no static shape at run time");
       }
-      const int64_t offset = step.dynamic ? -1 : plan->memory.offset[v];
-      if (offset >= 0) {
-        owned[v] = Tensor::View(t.dtype, t.static_shape(), arena.get() + offset, nullptr);
-      } else {
-        if (step.dynamic && limit > 0) {
-          const size_t bytes = StaticTypeBytes(t);
-          if (bytes > limit - std::min(limit, planned + dynamic_live)) {
-            return ResourceExhausted(node.Describe(), ": output ", i, " (", t.ToString(),
-                                     ", known only at run time) needs ", bytes,
-                                     " bytes, which with the plan's ", planned, " and ",
-                                     dynamic_live, " held by other run-time shapes exceeds the "
-                                     "memory limit of ", limit, " bytes");
-          }
-          dynamic_bytes[v] = bytes;
-          dynamic_live += bytes;
+      if (step.dynamic && limit > 0) {
+        const size_t bytes = StaticTypeBytes(t);
+        if (bytes > limit - std::min(limit, planned + dynamic_live)) {
+          return ResourceExhausted(node.Describe(), ": output ", i, " (", t.ToString(),
+                                   ", known only at run time) needs ", bytes,
+                                   " bytes, which with the plan's ", planned, " and ",
+                                   dynamic_live, " held by other run-time shapes exceeds the "
+                                   "memory limit of ", limit, " bytes");
         }
-        FINCH_ASSIGN_OR_RETURN(owned[v], Tensor::Allocate(t.dtype, t.static_shape()));
+        rs.dynamic_bytes[v] = bytes;
+        dynamic_live += bytes;
       }
+      FINCH_ASSIGN_OR_RETURN(owned[v], Tensor::Allocate(t.dtype, t.static_shape()));
       env[v] = &owned[v];
       ctx.outputs[i] = &owned[v];
     }
@@ -280,22 +285,22 @@ StatusOr<std::vector<Tensor>> Session::Run(const std::vector<Tensor>& inputs,
       profile->steps.push_back(std::move(record));
       // A fetched activation is copied now: its arena bytes are reused by later steps.
       for (ValueId v : node.outputs) {
-        if (v == kNoValue || !keep[v]) continue;
+        if (v == kNoValue || !rs.keep[v]) continue;
         auto twin = nhwc_fetch.find(v);
         if (twin != nhwc_fetch.end()) {
-          FINCH_ASSIGN_OR_RETURN(profile->fetched[twin->second], NhwcToNchwCopy(owned[v]));
+          FINCH_ASSIGN_OR_RETURN(profile->fetched[twin->second], NhwcToNchwCopy(*env[v]));
         } else {
-          FINCH_ASSIGN_OR_RETURN(profile->fetched[graph_.values[v].name], owned[v].Clone());
+          FINCH_ASSIGN_OR_RETURN(profile->fetched[graph_.values[v].name], env[v]->Clone());
         }
       }
     }
-    // Release what no later step reads.
+    // Release what no later step reads (planned values simply stop being read).
     for (ValueId v : node.inputs) {
-      if (v != kNoValue && plan->last_use[v] == static_cast<int>(s) && !keep[v] &&
+      if (v != kNoValue && plan->last_use[v] == static_cast<int>(s) && !rs.keep[v] &&
           !owned[v].empty()) {
         owned[v] = Tensor();
-        dynamic_live -= dynamic_bytes[v];
-        dynamic_bytes[v] = 0;
+        dynamic_live -= rs.dynamic_bytes[v];
+        rs.dynamic_bytes[v] = 0;
       }
     }
   }
@@ -316,6 +321,22 @@ StatusOr<std::vector<Tensor>> Session::Run(const std::vector<Tensor>& inputs,
     outputs.push_back(*env[v]);  // shares storage; constants stay read-only by convention
   }
   return outputs;
+}
+
+StatusOr<const Plan*> Session::PlanForInputs(const std::vector<Tensor>& inputs) const {
+  // The common case, without building a key: the same shapes as the last run.
+  if (const Plan* last = last_plan_.load(std::memory_order_acquire)) {
+    bool same = last->input_shapes.size() == inputs.size();
+    for (size_t i = 0; same && i < inputs.size(); ++i) {
+      same = last->input_shapes[i] == inputs[i].shape();
+    }
+    if (same) return last;
+  }
+  std::vector<Shape> shapes;
+  for (const Tensor& t : inputs) shapes.push_back(t.shape());
+  FINCH_ASSIGN_OR_RETURN(const Plan* plan, PlanFor(shapes));
+  last_plan_.store(plan, std::memory_order_release);
+  return plan;
 }
 
 }  // namespace finch

@@ -9,6 +9,7 @@
 // plans and constants and keep their activations apart.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -97,6 +98,10 @@ class Session {
   std::vector<PassRecord> pass_records_;
   std::unique_ptr<ThreadPool> pool_;
   std::vector<std::string> input_names_, output_names_;
+  // The plan for these inputs' shapes: the last run's when they match (no key to build).
+  StatusOr<const Plan*> PlanForInputs(const std::vector<Tensor>& inputs) const;
+
+  mutable std::atomic<const Plan*> last_plan_{nullptr};
   mutable std::mutex plans_mutex_;
   mutable std::map<std::vector<Shape>, std::unique_ptr<Plan>> plans_;
 };

@@ -40,12 +40,7 @@ ThreadPool::~ThreadPool() {
   for (auto& t : workers_) t.join();
 }
 
-void ThreadPool::ParallelFor(int64_t n, const std::function<void(int64_t, int64_t)>& fn) {
-  ParallelForChunks(n, [&fn](int, int64_t begin, int64_t end) { fn(begin, end); });
-}
-
-void ThreadPool::ParallelForChunks(int64_t n,
-                                   const std::function<void(int, int64_t, int64_t)>& fn) {
+void ThreadPool::Dispatch(int64_t n, ChunkFn fn) {
   if (n <= 0) return;
   if (workers_.empty() || n == 1) {
     fn(0, 0, n);

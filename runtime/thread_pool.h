@@ -31,13 +31,37 @@ class ThreadPool {
   ThreadPool& operator=(const ThreadPool&) = delete;
 
   int threads() const { return static_cast<int>(workers_.size()) + 1; }
-  // Calls fn(begin, end) over a partition of [0, n) and waits for all chunks.
-  void ParallelFor(int64_t n, const std::function<void(int64_t, int64_t)>& fn);
+  // Calls fn(begin, end) over a partition of [0, n) and waits for all chunks. `fn` is called by
+  // reference (never copied, nothing allocated).
+  template <typename Fn>
+  void ParallelFor(int64_t n, Fn&& fn) {
+    auto chunked = [&fn](int, int64_t begin, int64_t end) { fn(begin, end); };
+    Dispatch(n, ChunkFn(chunked));
+  }
   // The same partition, also passing the chunk's index in [0, threads()): each chunk runs on
   // one thread, so the index selects that thread's slice of a kernel's scratch memory.
-  void ParallelForChunks(int64_t n, const std::function<void(int, int64_t, int64_t)>& fn);
+  template <typename Fn>
+  void ParallelForChunks(int64_t n, Fn&& fn) {
+    Dispatch(n, ChunkFn(fn));
+  }
 
  private:
+  // A non-owning reference to a callable void(int chunk, int64_t begin, int64_t end).
+  class ChunkFn {
+   public:
+    template <typename Fn>
+    explicit ChunkFn(Fn& fn)
+        : object_(&fn), call_([](void* o, int c, int64_t b, int64_t e) {
+            (*static_cast<Fn*>(o))(c, b, e);
+          }) {}
+    void operator()(int c, int64_t b, int64_t e) const { call_(object_, c, b, e); }
+
+   private:
+    void* object_;
+    void (*call_)(void*, int, int64_t, int64_t);
+  };
+
+  void Dispatch(int64_t n, ChunkFn fn);
   void WorkerLoop(int index);  // index: unused (chunks are claimed); kept for debugging
 
   // Claims chunks of job `generation` until none is left.
@@ -47,7 +71,7 @@ class ThreadPool {
   std::mutex call_mutex_;  // one ParallelFor at a time
   // The job: written by the caller before it publishes a new generation in state_ (release),
   // read by workers after they see it (acquire).
-  const std::function<void(int, int64_t, int64_t)>* job_ = nullptr;
+  const ChunkFn* job_ = nullptr;
   int64_t job_n_ = 0;
   // generation << 32 | chunks claimed so far. A chunk is claimed by a compare-and-swap that
   // also checks the generation, so a late worker can never claim a chunk of a newer job.

@@ -1,7 +1,7 @@
 #include "kernels/norm/batchnorm_ref.h"
 
+#include <algorithm>
 #include <cmath>
-#include <vector>
 
 namespace finch::kernels {
 
@@ -21,13 +21,18 @@ void batchnorm_f32_ref(const BatchNormParams& p, const float* x, const float* sc
 void batchnorm_nhwc_f32_ref(int64_t pixels, int64_t channels, float epsilon, const float* x,
                             const float* scale, const float* bias, const float* mean,
                             const float* var, float* y) {
-  std::vector<float> root(channels);
-  for (int64_t c = 0; c < channels; ++c) root[c] = std::sqrt(var[c] + epsilon);
-  for (int64_t p = 0; p < pixels; ++p) {
-    const float* xp = x + p * channels;
-    float* yp = y + p * channels;
-    for (int64_t c = 0; c < channels; ++c) {
-      yp[c] = (xp[c] - mean[c]) / root[c] * scale[c] + bias[c];
+  // Channels in blocks whose roots fit a stack buffer (no allocation).
+  constexpr int64_t kBlock = 256;
+  float root[kBlock];
+  for (int64_t c0 = 0; c0 < channels; c0 += kBlock) {
+    const int64_t nc = std::min(kBlock, channels - c0);
+    for (int64_t c = 0; c < nc; ++c) root[c] = std::sqrt(var[c0 + c] + epsilon);
+    for (int64_t p = 0; p < pixels; ++p) {
+      const float* xp = x + p * channels + c0;
+      float* yp = y + p * channels + c0;
+      for (int64_t c = 0; c < nc; ++c) {
+        yp[c] = (xp[c] - mean[c0 + c]) / root[c] * scale[c0 + c] + bias[c0 + c];
+      }
     }
   }
 }

@@ -70,17 +70,6 @@ StatusOr<kernels::BroadcastSpace> MakeSpace(const Node& node, const std::vector<
   return space;
 }
 
-void ParallelElements(ThreadPool* pool, int64_t n,
-                      const std::function<void(int64_t, int64_t)>& fn) {
-  // Below this many elements a split costs more in wake-ups than it saves.
-  constexpr int64_t kMinParallelElements = 1 << 15;
-  if (pool == nullptr || pool->threads() < 2 || n < kMinParallelElements) {
-    fn(0, n);
-    return;
-  }
-  pool->ParallelFor(n, fn);
-}
-
 void RegisterElementwiseKernels(KernelRegistry& r) {
   RegisterElementwiseUnaryKernels(r);
   RegisterElementwiseBinaryKernels(r);

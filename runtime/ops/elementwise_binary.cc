@@ -45,39 +45,66 @@ class BinaryKernel final : public OpKernel {
         opset_(ctx.opset),
         op_(op),
         avx2_(UseAvx2(op, ctx.inputs[0].dtype)),
-        name_(BinaryKernelName(ctx.node.op_type, op, ctx.inputs[0].dtype)) {}
+        name_(BinaryKernelName(ctx.node.op_type, op, ctx.inputs[0].dtype)) {
+    // Shapes known now: resolve the broadcast once (runs with these shapes allocate nothing).
+    if (ctx.inputs.size() >= 2 && ctx.inputs[0].is_static() && ctx.inputs[1].is_static() &&
+        !ctx.outputs.empty() && ctx.outputs[0].is_static()) {
+      auto space = Resolve(ctx.inputs[0].static_shape(), ctx.inputs[1].static_shape(),
+                           ctx.outputs[0].static_shape());
+      if (space.ok()) {
+        planned_a_ = ctx.inputs[0].static_shape();
+        planned_b_ = ctx.inputs[1].static_shape();
+        planned_space_ = std::move(*space);
+        planned_ = true;
+      }
+    }
+  }
   std::string name() const override { return name_; }
+
+  StatusOr<kernels::BroadcastSpace> Resolve(const Shape& a, const Shape& b, const Shape& y) const {
+    Shape a_shape = a, b_shape = b;
+    if (op_ == BinaryOp::kPRelu) {
+      FINCH_ASSIGN_OR_RETURN(b_shape, ResolvePReluSlope(node_, opset_, a, b));
+    } else {
+      FINCH_ASSIGN_OR_RETURN(BinaryShapes s, ResolveBinaryShapes(node_, opset_, a, b));
+      a_shape = s.a;
+      b_shape = s.b;
+    }
+    return MakeSpace(node_, {a_shape, b_shape}, y);
+  }
 
   Status Run(KernelContext& ctx) const override {
     const Tensor& a = ctx.input(0);
     const Tensor& b = ctx.input(1);
     Tensor& y = ctx.output(0);
-    Shape a_shape = a.shape(), b_shape = b.shape();
-    if (op_ == BinaryOp::kPRelu) {
-      FINCH_ASSIGN_OR_RETURN(b_shape, ResolvePReluSlope(node_, opset_, a.shape(), b.shape()));
-    } else {
-      FINCH_ASSIGN_OR_RETURN(BinaryShapes s,
-                             ResolveBinaryShapes(node_, opset_, a.shape(), b.shape()));
-      a_shape = s.a;
-      b_shape = s.b;
+    if (planned_ && a.shape() == planned_a_ && b.shape() == planned_b_) {
+      Compute(ctx, planned_space_, a, b, y);
+      return Status::Ok();
     }
-    FINCH_ASSIGN_OR_RETURN(kernels::BroadcastSpace space,
-                           MakeSpace(node_, {a_shape, b_shape}, y.shape()));
+    FINCH_ASSIGN_OR_RETURN(kernels::BroadcastSpace space, Resolve(a.shape(), b.shape(), y.shape()));
+    Compute(ctx, space, a, b, y);
+    return Status::Ok();
+  }
+
+ private:
+  void Compute(KernelContext& ctx, const kernels::BroadcastSpace& space, const Tensor& a,
+               const Tensor& b, Tensor& y) const {
     VisitNumeric(a.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       ParallelElements(ctx.pool, space.num_elements, [&](int64_t begin, int64_t end) {
         Binary<T>(avx2_, op_, space, a.data<T>(), b.data<T>(), y.mutable_data<T>(), begin, end);
       });
     });
-    return Status::Ok();
   }
 
- private:
   Node node_;
   int64_t opset_;
   BinaryOp op_;
   bool avx2_;
   std::string name_;
+  bool planned_ = false;
+  Shape planned_a_, planned_b_;
+  kernels::BroadcastSpace planned_space_;
 };
 
 KernelFactory BinaryFactory(BinaryOp op) {

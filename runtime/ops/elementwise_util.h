@@ -107,7 +107,16 @@ StatusOr<kernels::BroadcastSpace> MakeSpace(const Node& node, const std::vector<
 
 // Calls fn(begin, end) over [0, n): in one call for small n or without a pool, else split into
 // one contiguous range per thread (the kernels' results do not depend on the split).
-void ParallelElements(ThreadPool* pool, int64_t n, const std::function<void(int64_t, int64_t)>& fn);
+template <typename Fn>
+void ParallelElements(ThreadPool* pool, int64_t n, Fn&& fn) {
+  // Below this many elements a split costs more in wake-ups than it saves.
+  constexpr int64_t kMinParallelElements = 1 << 15;
+  if (pool == nullptr || pool->threads() < 2 || n < kMinParallelElements) {
+    fn(int64_t{0}, n);
+    return;
+  }
+  pool->ParallelFor(n, fn);
+}
 
 // Cast's element type for `t`; false for types Cast does not convert (bfloat16, string, ...).
 bool ToElemType(DataType t, kernels::ElemType* out);
