@@ -53,6 +53,9 @@ class OpKernel {
   // Scratch memory one run of this kernel needs (all threads together); the plan reserves it
   // in the arena and passes it as KernelContext::scratch.
   virtual size_t scratch_bytes() const { return 0; }
+  // Bytes the kernel itself holds for the session's lifetime (packed weights); counted with the
+  // plan's constants against the memory limit.
+  virtual size_t held_bytes() const { return 0; }
 };
 
 // What a factory sees when the plan is built.

@@ -204,6 +204,12 @@ StatusOr<std::unique_ptr<Plan>> BuildPlan(const Graph& graph,
                    skipped.empty() ? "" : ")");
     }
     if (!dynamic) max_scratch = std::max(max_scratch, kernel->scratch_bytes());
+    plan->constant_bytes += kernel->held_bytes();
+    if (limit > 0 && plan->constant_bytes > limit) {
+      return ResourceExhausted(node.Describe(), ": its kernel's packed weights take the ",
+                               "constants to ", plan->constant_bytes,
+                               " bytes, more than the memory limit of ", limit, " bytes");
+    }
     PlanStep step;
     step.node = static_cast<int>(n);
     step.schema = schema;

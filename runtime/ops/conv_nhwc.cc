@@ -104,6 +104,7 @@ class Conv1x1Kernel final : public OpKernel {
     if (bias) bias_.assign(bias->data<float>(), bias->data<float>() + p.out_c);
   }
   std::string name() const override { return std::string("conv1x1_nhwc_") + gemm_.name; }
+  size_t held_bytes() const override { return b_.bytes() + bias_.size() * sizeof(float); }
   Status Run(KernelContext& ctx) const override {
     kernels::GemmEpilogue e;
     e.bias = bias_.empty() ? nullptr : bias_.data();
@@ -149,6 +150,7 @@ class DwConvNhwcKernel final : public OpKernel {
     kernels::dwconv_nhwc_avx2_pack(d_, w, bias ? bias->data<float>() : nullptr, packed_.data());
   }
   std::string name() const override { return "dwconv_nhwc_avx2"; }
+  size_t held_bytes() const override { return (packed_.size() + bias_.size()) * sizeof(float); }
   Status Run(KernelContext& ctx) const override {
     const float* x = ctx.input(0).data<float>();
     float* y = ctx.output(0).mutable_data<float>();
@@ -212,6 +214,11 @@ class Im2colConvKernel final : public OpKernel {
   }
   std::string name() const override { return std::string("conv_nhwc_im2col_") + gemm_.name; }
   size_t scratch_bytes() const override { return threads_ * TileFloats() * sizeof(float); }
+  size_t held_bytes() const override {
+    size_t n = bias_.size() * sizeof(float);
+    for (const PackedB& b : groups_) n += b.bytes();
+    return n;
+  }
 
   Status Run(KernelContext& ctx) const override {
     const float* x = ctx.input(0).data<float>();

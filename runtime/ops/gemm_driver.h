@@ -28,6 +28,7 @@ struct PackedB {
   std::vector<float> data;
   PackedB() = default;
   PackedB(int64_t k, int64_t n, const float* b, int64_t stride_k, int64_t stride_n);
+  size_t bytes() const { return data.size() * sizeof(float); }
 };
 
 // C = epilogue(A · B) over all M rows and N columns, split across `pool`'s threads: by blocks of

@@ -17,6 +17,7 @@ class PackedGemmKernel final : public OpKernel {
     if (bias) bias_.assign(bias, bias + n);
   }
   std::string name() const override { return gemm_.name; }
+  size_t held_bytes() const override { return b_.bytes() + bias_.size() * sizeof(float); }
   Status Run(KernelContext& ctx) const override {
     kernels::GemmEpilogue e;
     e.bias = bias_.empty() ? nullptr : bias_.data();

@@ -101,6 +101,13 @@ class InvertedResidualNhwcKernel final : public OpKernel {
            (dw_avx2_ ? "avx2" : "ref");
   }
 
+  size_t held_bytes() const override {
+    size_t floats = expand_bias_.size() + project_bias_.size() + dw_w_.size() + dw_b_.size() +
+                    dw_packed_.size() + se_w1_.size() + se_b1_.size() + se_w2_.size() +
+                    se_b2_.size();
+    return floats * sizeof(float) + expand_.bytes() + project_.bytes();
+  }
+
   size_t scratch_bytes() const override {
     if (staged_) return (EWhole() + DWhole() + SeFloats()) * sizeof(float) + 64;
     size_t per_thread = static_cast<size_t>(EFloats() + (g_.se ? 0 : DFloats()));
