@@ -21,6 +21,11 @@ void global_avgpool_nhwc_f32_avx2(int64_t N, int64_t HW, int64_t C, const float*
 // maxpool_f32_ref per channel (no Indices output): the max over the window taps inside the
 // input, scanned row-major, `v > best` (first of ties, a NaN never replaces a number unless it
 // comes first); a window with no input tap yields the lowest float.
+// sums[c] = Σ_p x[p, c] over `pixels` pixels, in pixel order (the sum global average pooling
+// divides), both variants bit-identical.
+void channel_sums_nhwc_f32_ref(int64_t pixels, int64_t C, const float* x, float* sums);
+void channel_sums_nhwc_f32_avx2(int64_t pixels, int64_t C, const float* x, float* sums);
+
 void maxpool_nhwc_f32_ref(const PoolParams& p, int64_t N, int64_t C, const float* x, float* y);
 void maxpool_nhwc_f32_avx2(const PoolParams& p, int64_t N, int64_t C, const float* x, float* y);
 

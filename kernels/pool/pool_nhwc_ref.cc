@@ -15,6 +15,14 @@ void global_avgpool_nhwc_f32_ref(int64_t N, int64_t HW, int64_t C, const float* 
   }
 }
 
+void channel_sums_nhwc_f32_ref(int64_t pixels, int64_t C, const float* x, float* sums) {
+  for (int64_t c = 0; c < C; ++c) {
+    float sum = 0.f;
+    for (int64_t i = 0; i < pixels; ++i) sum += x[i * C + c];
+    sums[c] = sum;
+  }
+}
+
 namespace {
 
 // Calls body(yp, xn, start, kb, ke) once per output pixel: yp = the pixel's C outputs, xn = the

@@ -30,4 +30,30 @@ void se_nhwc_f32_ref(const SqueezeExciteParams& p, const float* x, const float* 
   }
 }
 
+void se_nhwc_gates_f32_ref(const SqueezeExciteParams& p, const float* mean, const float* w1,
+                           const float* b1, const float* w2, const float* b2, float* gates,
+                           float* scratch) {
+  const int64_t C = p.channels, R = p.reduced;
+  float* r = scratch;
+  for (int64_t n = 0; n < p.batch; ++n) {
+    const float* s = mean + n * C;
+    for (int64_t j = 0; j < R; ++j) {
+      float acc = b1 ? b1[j] : 0.f;
+      for (int64_t c = 0; c < C; ++c) acc += s[c] * w1[j * C + c];
+      r[j] = ApplyActivation(p.act, acc);
+    }
+    for (int64_t c = 0; c < C; ++c) {
+      float acc = b2 ? b2[c] : 0.f;
+      for (int64_t j = 0; j < R; ++j) acc += r[j] * w2[c * R + j];
+      gates[n * C + c] = ApplyActivation(p.gate, acc);
+    }
+  }
+}
+
+void se_nhwc_scale_f32_ref(int64_t pixels, int64_t C, const float* x, const float* g, float* y) {
+  for (int64_t i = 0; i < pixels; ++i) {
+    for (int64_t c = 0; c < C; ++c) y[i * C + c] = x[i * C + c] * g[c];
+  }
+}
+
 }  // namespace finch::kernels

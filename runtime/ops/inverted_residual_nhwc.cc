@@ -23,6 +23,7 @@
 #include "graph/ops/layout.h"
 #include "kernels/dwconv/avx2/dwconv_avx2.h"
 #include "kernels/dwconv/dwconv_rows.h"
+#include "kernels/pool/pool_nhwc.h"
 #include "kernels/se/se_nhwc.h"
 #include "runtime/cpu_features.h"
 #include "runtime/ops/activation.h"
@@ -111,9 +112,7 @@ class InvertedResidualNhwcKernel final : public OpKernel {
   size_t scratch_bytes() const override {
     if (staged_) return (EWhole() + DWhole() + SeFloats()) * sizeof(float) + 64;
     size_t per_thread = static_cast<size_t>(EFloats() + (g_.se ? 0 : DFloats()));
-    size_t shared = g_.se ? static_cast<size_t>(g_.batch * g_.out_h * g_.out_w *
-                                                g_.hidden_channels + SeFloats())
-                          : 0;
+    size_t shared = g_.se ? static_cast<size_t>(DWhole() + SeFloats()) : 0;
     return (threads_ * per_thread + shared) * sizeof(float) + 64 * (threads_ + 1);
   }
 
@@ -148,12 +147,7 @@ class InvertedResidualNhwcKernel final : public OpKernel {
     }
     if (!g_.se) return Status::Ok();
 
-    float* se_scratch = d_full + Align(g_.batch * g_.out_h * g_.out_w * g_.hidden_channels);
-    (se_avx2_ ? kernels::se_nhwc_f32_avx2 : kernels::se_nhwc_f32_ref)(
-        se_, d_full, se_w1_.data(), se_b1_.data(), se_w2_.data(), se_b2_.data(), d_full,
-        se_scratch);
-    ParallelPackedGemm(ctx.pool, gemm_.fn, g_.batch * g_.out_h * g_.out_w, d_full,
-                       g_.hidden_channels, project_, y, g_.out_channels, ProjectEpilogue(x));
+    ExciteAndProject(ctx, x, d_full, d_full + DWhole(), y);
     return Status::Ok();
   }
 
@@ -166,7 +160,65 @@ class InvertedResidualNhwcKernel final : public OpKernel {
                      : 0;
   }
   int64_t DFloats() const { return Align(band_ * g_.out_w * g_.hidden_channels); }
-  int64_t SeFloats() const { return g_.se ? Align(kernels::se_nhwc_scratch_size(se_)) : 0; }
+  // Squeeze-excite workspace: per output row its channel sums, then per image the means, the
+  // gates, and the reduced vector.
+  int64_t SeFloats() const {
+    if (!g_.se) return 0;
+    const int64_t c = g_.hidden_channels;
+    return Align(g_.batch * g_.out_h * c) + 2 * Align(g_.batch * c) + Align(g_.se_channels);
+  }
+
+  // Channel sums of output rows [r0, r1) of image n, from their depthwise output `rows`.
+  void RowSums(const float* rows, int64_t n, int64_t r0, int64_t r1, float* se) const {
+    const int64_t c = g_.hidden_channels, ow = g_.out_w;
+    for (int64_t r = r0; r < r1; ++r) {
+      (se_avx2_ ? kernels::channel_sums_nhwc_f32_avx2 : kernels::channel_sums_nhwc_f32_ref)(
+          ow, c, rows + (r - r0) * ow * c, se + (n * g_.out_h + r) * c);
+    }
+  }
+
+  // After the depthwise stage wrote all of D and its row sums: the gates (serial, small), then
+  // per band of rows D ·= gate and the projection, split across the threads. The means add the
+  // row sums in row order — a fixed order, so any thread count gives the same bits.
+  void ExciteAndProject(KernelContext& ctx, const float* x, float* d, float* se,
+                        float* y) const {
+    const int64_t c = g_.hidden_channels, ow = g_.out_w;
+    float* mean = se + Align(g_.batch * g_.out_h * c);
+    float* gates = mean + Align(g_.batch * c);
+    float* reduced = gates + Align(g_.batch * c);
+    const float inv = 1.f / static_cast<float>(g_.out_h * ow);
+    for (int64_t n = 0; n < g_.batch; ++n) {
+      for (int64_t ch = 0; ch < c; ++ch) mean[n * c + ch] = 0.f;
+      for (int64_t r = 0; r < g_.out_h; ++r) {
+        const float* sums = se + (n * g_.out_h + r) * c;
+        for (int64_t ch = 0; ch < c; ++ch) mean[n * c + ch] += sums[ch];
+      }
+      for (int64_t ch = 0; ch < c; ++ch) mean[n * c + ch] *= inv;
+    }
+    (se_avx2_ ? kernels::se_nhwc_gates_f32_avx2 : kernels::se_nhwc_gates_f32_ref)(
+        se_, mean, se_w1_.data(), se_b1_.data(), se_w2_.data(), se_b2_.data(), gates, reduced);
+    auto rows = [&](int64_t begin, int64_t end) {
+      while (begin < end) {
+        const int64_t n = begin / g_.out_h, r0 = begin % g_.out_h;
+        const int64_t r1 = std::min(g_.out_h, r0 + (end - begin));
+        const int64_t off = (n * g_.out_h + r0) * ow;
+        float* dr = d + off * c;
+        (se_avx2_ ? kernels::se_nhwc_scale_f32_avx2 : kernels::se_nhwc_scale_f32_ref)(
+            (r1 - r0) * ow, c, dr, gates + n * c, dr);
+        kernels::GemmEpilogue pe = ProjectEpilogue(x);
+        if (pe.residual) pe.residual += off * g_.in_channels;
+        gemm_.fn((r1 - r0) * ow, g_.out_channels, c, dr, c, project_.data.data(),
+                 y + off * g_.out_channels, g_.out_channels, pe, 0, g_.out_channels);
+        begin += r1 - r0;
+      }
+    };
+    const int64_t work = g_.batch * g_.out_h;
+    if (ctx.pool && ctx.threads() > 1 && work > 1) {
+      ctx.pool->ParallelFor(work, rows);
+    } else {
+      rows(0, work);
+    }
+  }
   int64_t EWhole() const { return Align(g_.batch * g_.in_h * g_.in_w * g_.hidden_channels); }
   int64_t DWhole() const { return Align(g_.batch * g_.out_h * g_.out_w * g_.hidden_channels); }
 
@@ -201,8 +253,9 @@ class InvertedResidualNhwcKernel final : public OpKernel {
         const int64_t r1 = std::min(g_.out_h, r0 + (end - begin));
         int64_t in0 = 0, in1 = 0;
         const kernels::DwConvParams band = kernels::DwConvRowBand(d_, r0, r1, &in0, &in1);
-        Depthwise(band, e + ((n * g_.in_h + in0) * g_.in_w) * hidden,
-                  d + ((n * g_.out_h + r0) * g_.out_w) * hidden);
+        float* dst = d + ((n * g_.out_h + r0) * g_.out_w) * hidden;
+        Depthwise(band, e + ((n * g_.in_h + in0) * g_.in_w) * hidden, dst);
+        if (g_.se) RowSums(dst, n, r0, r1, d + DWhole());
         begin += r1 - r0;
       }
     };
@@ -213,8 +266,8 @@ class InvertedResidualNhwcKernel final : public OpKernel {
       rows(0, work);
     }
     if (g_.se) {
-      (se_avx2_ ? kernels::se_nhwc_f32_avx2 : kernels::se_nhwc_f32_ref)(
-          se_, d, se_w1_.data(), se_b1_.data(), se_w2_.data(), se_b2_.data(), d, d + DWhole());
+      ExciteAndProject(ctx, x, d, d + DWhole(), y);
+      return;
     }
     ParallelPackedGemm(ctx.pool, gemm_.fn, g_.batch * g_.out_h * g_.out_w, d, hidden, project_,
                        y, g_.out_channels, ProjectEpilogue(x));
@@ -265,7 +318,10 @@ class InvertedResidualNhwcKernel final : public OpKernel {
       const int64_t out_off = (n * g_.out_h + oy0) * g_.out_w;
       float* dst = g_.se ? d_full + out_off * hidden : d;
       Depthwise(band, src, dst);
-      if (g_.se) continue;
+      if (g_.se) {
+        RowSums(dst, n, oy0, oy1, d_full + DWhole());
+        continue;
+      }
       kernels::GemmEpilogue pe = ProjectEpilogue(x);
       if (pe.residual) pe.residual += out_off * g_.in_channels;
       gemm_.fn((oy1 - oy0) * g_.out_w, g_.out_channels, hidden, d, hidden,

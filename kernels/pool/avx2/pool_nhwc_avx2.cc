@@ -50,6 +50,7 @@ struct GapBlock {
   float* yn;
   int64_t HW, C;
   __m256i mask;
+  bool divide = true;  // false: the sums
   template <int V, bool kMasked>
   void operator()(int64_t c) const {
     __m256 acc[V];
@@ -61,7 +62,7 @@ struct GapBlock {
     }
     const __m256 d = _mm256_set1_ps(static_cast<float>(HW));
     for (int v = 0; v < V; ++v) {
-      const __m256 r = HW > 0 ? _mm256_div_ps(acc[v], d) : _mm256_setzero_ps();
+      const __m256 r = !divide ? acc[v] : HW > 0 ? _mm256_div_ps(acc[v], d) : _mm256_setzero_ps();
       Store<kMasked>(yn + c + v * kLanes, mask, r);
     }
   }
@@ -145,6 +146,11 @@ void global_avgpool_nhwc_f32_avx2(int64_t N, int64_t HW, int64_t C, const float*
     GapBlock b{x + n * HW * C, y + n * C, HW, C, mask};
     ForChannelBlocks(C, b);
   }
+}
+
+void channel_sums_nhwc_f32_avx2(int64_t pixels, int64_t C, const float* x, float* sums) {
+  GapBlock b{x, sums, pixels, C, TailMask(C % kLanes), /*divide=*/false};
+  ForChannelBlocks(C, b);
 }
 
 void maxpool_nhwc_f32_avx2(const PoolParams& p, int64_t N, int64_t C, const float* x, float* y) {

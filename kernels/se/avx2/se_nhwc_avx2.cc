@@ -95,4 +95,18 @@ void se_nhwc_f32_avx2(const SqueezeExciteParams& p, const float* x, const float*
   }
 }
 
+void se_nhwc_gates_f32_avx2(const SqueezeExciteParams& p, const float* mean, const float* w1,
+                            const float* b1, const float* w2, const float* b2, float* gates,
+                            float* scratch) {
+  const VecActivation act(p.act), gate(p.gate);
+  for (int64_t n = 0; n < p.batch; ++n) {
+    MatVecAct(w1, p.reduced, p.channels, mean + n * p.channels, b1, act, scratch);
+    MatVecAct(w2, p.channels, p.reduced, scratch, b2, gate, gates + n * p.channels);
+  }
+}
+
+void se_nhwc_scale_f32_avx2(int64_t pixels, int64_t C, const float* x, const float* g, float* y) {
+  Scale(x, g, pixels, C, y);
+}
+
 }  // namespace finch::kernels
