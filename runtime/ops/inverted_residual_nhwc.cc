@@ -1,19 +1,29 @@
-// finch::InvertedResidual with layout NHWC, fused: the expanded tensor is never written whole.
+// finch::InvertedResidual with layout NHWC, fused: the expanded tensor is produced and consumed
+// while it is in cache.
 //
-// Each thread owns a contiguous run of output rows and walks it in bands of a few rows:
+// Banded schedule (large images). Each thread owns a contiguous run of output rows and walks it
+// in bands of a few rows:
 //
 //   X rows [in0, in1) ──expand GEMM──▶ E (band buffer, hidden channels, in the thread's scratch)
 //   E ──depthwise──▶ D (band buffer) ──project GEMM (+ X rows as residual)──▶ Y rows
 //
 // Consecutive bands overlap by k − stride input rows; those expanded rows are moved to the
 // front of E rather than computed again. The band height keeps E and D within about half the
-// L2 cache. With squeeze-excite the projection needs the mean over the whole image, so D is
-// written whole (the post-depthwise tensor, a quarter of E's size at stride 2), the gate is
-// applied, and the projection runs over all rows.
+// L2 cache.
+//
+// Staged schedule (small images, whole E within half of L2): expand over all pixels, depthwise
+// over all rows, project over all rows, each stage split across the threads — no overlap rows
+// to recompute per thread, and E still never leaves the cache.
+//
+// Squeeze-excite needs the mean over the whole image before the projection: D is written whole
+// (the post-depthwise tensor), each output row's channel sums are taken while its band is in
+// cache, the gates are computed from the row sums (in row order), and then each band of rows is
+// scaled and projected, split across the threads.
 //
 // Each output is computed by the same operations whatever the bands or threads (GEMM rows and
-// depthwise rows are independent), so results are bit-identical for any thread count, and
-// equal the three separate NHWC kernels'.
+// depthwise rows are independent; the SE means add row sums in a fixed order), so results are
+// bit-identical for any thread count; without SE they also equal the three separate NHWC
+// kernels'.
 #include "runtime/ops/inverted_residual_nhwc.h"
 
 #include <algorithm>

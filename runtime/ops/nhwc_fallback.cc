@@ -17,10 +17,8 @@ StatusOr<Tensor> ToNchw(const Tensor& x) {
 
 class NchwFallbackKernel final : public OpKernel {
  public:
-  NchwFallbackKernel(std::unique_ptr<OpKernel> inner, std::vector<bool> layout_input,
-                     Shape nchw_out)
-      : inner_(std::move(inner)), layout_input_(std::move(layout_input)),
-        nchw_out_(std::move(nchw_out)) {}
+  NchwFallbackKernel(std::unique_ptr<OpKernel> inner, std::vector<bool> layout_input)
+      : inner_(std::move(inner)), layout_input_(std::move(layout_input)) {}
   std::string name() const override { return inner_->name() + "_via_nchw"; }
 
   Status Run(KernelContext& ctx) const override {
@@ -47,7 +45,6 @@ class NchwFallbackKernel final : public OpKernel {
  private:
   std::unique_ptr<OpKernel> inner_;
   std::vector<bool> layout_input_;
-  Shape nchw_out_;
 };
 
 }  // namespace
@@ -80,9 +77,7 @@ StatusOr<std::unique_ptr<OpKernel>> MakeNchwFallbackKernel(const KernelBuildCont
   inner.threads = build.threads;
   FINCH_ASSIGN_OR_RETURN(std::unique_ptr<OpKernel> kernel, nchw_factory(inner));
   build.Skip("channels-last kernels", "none applies to this node");
-  return std::unique_ptr<OpKernel>(new NchwFallbackKernel(
-      std::move(kernel), std::move(is_layout),
-      outputs[0].is_static() ? outputs[0].static_shape() : Shape{}));
+  return std::unique_ptr<OpKernel>(new NchwFallbackKernel(std::move(kernel), std::move(is_layout)));
 }
 
 }  // namespace finch
