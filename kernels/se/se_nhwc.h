@@ -38,7 +38,8 @@ void se_nhwc_f32_avx2(const SqueezeExciteParams& p, const float* x, const float*
 
 // The stages, for callers that produce the input a band at a time and split the work:
 // gates[n, c] = gate(W2 · act(W1 · mean[n] + b1) + b2) for every image (scratch: `reduced`
-// floats), then y[p, c] = x[p, c] · g[c] over any run of one image's pixels (y may equal x).
+// floats; `gates` may equal `mean`), then y[p, c] = x[p, c] · g[c] over any run of one image's
+// pixels (y may equal x).
 // The same arithmetic as the whole-tensor functions above.
 void se_nhwc_gates_f32_ref(const SqueezeExciteParams& p, const float* mean, const float* w1,
                            const float* b1, const float* w2, const float* b2, float* gates,

@@ -24,6 +24,7 @@
 #include "kernels/dwconv/dwconv_rows.h"
 #include "runtime/cpu_features.h"
 #include "runtime/ops/gemm_driver.h"
+#include "runtime/ops/image_rows.h"
 #include "runtime/thread_pool.h"
 
 namespace finch {
@@ -59,6 +60,25 @@ StatusOr<ConvNhwcParams> ResolveNhwc(const Node& node, const Shape& x_nhwc, cons
 }
 
 int64_t OutputPixels(const ConvNhwcParams& p) { return p.batch * p.out_h * p.out_w; }
+
+// A depthwise convolution's geometry (group = in_c = out_c) as the depthwise kernels take it.
+kernels::DwConvParams ToDwConv(const ConvNhwcParams& p) {
+  kernels::DwConvParams d;
+  d.batch = p.batch;
+  d.channels = p.in_c;
+  d.in_h = p.in_h;
+  d.in_w = p.in_w;
+  d.out_h = p.out_h;
+  d.out_w = p.out_w;
+  d.kernel_h = p.kernel_h;
+  d.kernel_w = p.kernel_w;
+  d.stride_h = p.stride_h;
+  d.stride_w = p.stride_w;
+  d.pad_top = p.pad_top;
+  d.pad_left = p.pad_left;
+  d.act = p.act;
+  return d;
+}
 
 // y += z, then act, over n values (the residual of a path whose kernel has no residual input).
 void AddResidualThenActivate(const float* z, const kernels::Activation& act, float* y,
@@ -129,19 +149,7 @@ class Conv1x1Kernel final : public OpKernel {
 class DwConvNhwcKernel final : public OpKernel {
  public:
   DwConvNhwcKernel(const ConvNhwcParams& p, const float* w, const Tensor* bias, bool residual)
-      : residual_(residual), act_(p.act) {
-    d_.batch = p.batch;
-    d_.channels = p.in_c;
-    d_.in_h = p.in_h;
-    d_.in_w = p.in_w;
-    d_.out_h = p.out_h;
-    d_.out_w = p.out_w;
-    d_.kernel_h = p.kernel_h;
-    d_.kernel_w = p.kernel_w;
-    d_.stride_h = p.stride_h;
-    d_.stride_w = p.stride_w;
-    d_.pad_top = p.pad_top;
-    d_.pad_left = p.pad_left;
+      : d_(ToDwConv(p)), residual_(residual), act_(p.act) {
     // With a residual, the activation comes after the add: the kernel runs without it.
     d_.act = residual ? kernels::Activation{} : p.act;
     bias_.assign(p.in_c, 0.f);
@@ -156,31 +164,21 @@ class DwConvNhwcKernel final : public OpKernel {
     float* y = ctx.output(0).mutable_data<float>();
     const int64_t in_image = d_.in_h * d_.in_w * d_.channels;
     const int64_t out_row = d_.out_w * d_.channels;
-    // Work items: (image, row); each thread takes a contiguous run of them.
-    auto rows = [&](int64_t begin, int64_t end) {
-      while (begin < end) {
-        const int64_t n = begin / d_.out_h, oy0 = begin % d_.out_h;
-        const int64_t oy1 = std::min(d_.out_h, oy0 + (end - begin));
-        int64_t in0 = 0, in1 = 0;
-        const kernels::DwConvParams band = kernels::DwConvRowBand(d_, oy0, oy1, &in0, &in1);
-        const float* xb = x + n * in_image + in0 * d_.in_w * d_.channels;
-        float* yb = y + (n * d_.out_h + oy0) * out_row;
-        if (band.in_h > 0) {
-          kernels::dwconv_f32_nhwc_avx2(band, xb, packed_.data(), yb, nullptr);
-        } else {  // the band's windows lie wholly in the padding: act(bias)
-          for (int64_t i = 0; i < band.out_h * out_row; ++i) {
-            yb[i] = kernels::ApplyActivation(d_.act, bias_[i % d_.channels]);
-          }
+    // No scratch: any thread count may split the rows.
+    ForImageRows(ctx, ctx.threads(), d_.batch, d_.out_h,
+                 [&](int, int64_t n, int64_t oy0, int64_t oy1) {
+      int64_t in0 = 0, in1 = 0;
+      const kernels::DwConvParams band = kernels::DwConvRowBand(d_, oy0, oy1, &in0, &in1);
+      const float* xb = x + n * in_image + in0 * d_.in_w * d_.channels;
+      float* yb = y + (n * d_.out_h + oy0) * out_row;
+      if (band.in_h > 0) {
+        kernels::dwconv_f32_nhwc_avx2(band, xb, packed_.data(), yb, nullptr);
+      } else {  // the band's windows lie wholly in the padding: act(bias)
+        for (int64_t i = 0; i < band.out_h * out_row; ++i) {
+          yb[i] = kernels::ApplyActivation(d_.act, bias_[i % d_.channels]);
         }
-        begin += oy1 - oy0;
       }
-    };
-    const int64_t work = d_.batch * d_.out_h;
-    if (ctx.pool && ctx.threads() > 1 && work > 1) {
-      ctx.pool->ParallelFor(work, rows);
-    } else {
-      rows(0, work);
-    }
+    });
     if (residual_) {
       AddResidualThenActivate(ctx.input(3).data<float>(), act_, y, ctx.output(0).num_elements());
     }
@@ -298,19 +296,7 @@ StatusOr<std::unique_ptr<OpKernel>> MakeNhwcConvKernel(const KernelBuildContext&
   build.Skip("conv1x1_nhwc_gemm", "not a 1x1 stride-1 unpadded single-group convolution");
 
   const bool depthwise = p.group == p.in_c && p.out_c == p.in_c;
-  kernels::DwConvParams d;
-  d.kernel_h = p.kernel_h;
-  d.kernel_w = p.kernel_w;
-  d.stride_h = p.stride_h;
-  d.stride_w = p.stride_w;
-  d.channels = p.in_c;
-  d.batch = p.batch;
-  d.in_h = p.in_h;
-  d.in_w = p.in_w;
-  d.out_h = p.out_h;
-  d.out_w = p.out_w;
-  d.pad_top = p.pad_top;
-  d.pad_left = p.pad_left;
+  const kernels::DwConvParams d = ToDwConv(p);
   if (!depthwise) {
     build.Skip("dwconv_nhwc_avx2", "not depthwise (group != channels or a channel multiplier)");
   } else if (p.dilation_h != 1 || p.dilation_w != 1) {

@@ -39,15 +39,17 @@ bool Static(const KernelBuildContext& build, size_t i) {
   return build.has_input(i) && build.inputs[i].is_static();
 }
 
+// Records why the packed GEMM does not apply; returns null for the caller to return.
+std::unique_ptr<OpKernel> Skip(const KernelBuildContext& build, const char* why) {
+  build.Skip("gemm_f32_packed", why);
+  return nullptr;
+}
+
 }  // namespace
 
 std::unique_ptr<OpKernel> MakePackedGemmKernel(const KernelBuildContext& build,
                                                const kernels::Activation& act) {
-  const char* self = "gemm_f32_packed";
-  auto skip = [&](const char* why) {
-    build.Skip(self, why);
-    return nullptr;
-  };
+  auto skip = [&](const char* why) { return Skip(build, why); };
   const Tensor* b = build.constants.size() > 1 ? build.constants[1] : nullptr;
   if (b == nullptr) return skip("B is not a constant");
   if (build.inputs[0].dtype != DataType::kFloat32) return skip("not float32");
@@ -80,11 +82,7 @@ std::unique_ptr<OpKernel> MakePackedGemmKernel(const KernelBuildContext& build,
 }
 
 std::unique_ptr<OpKernel> MakePackedMatMulKernel(const KernelBuildContext& build) {
-  const char* self = "gemm_f32_packed";
-  auto skip = [&](const char* why) {
-    build.Skip(self, why);
-    return nullptr;
-  };
+  auto skip = [&](const char* why) { return Skip(build, why); };
   const Tensor* b = build.constants.size() > 1 ? build.constants[1] : nullptr;
   if (b == nullptr) return skip("B is not a constant");
   if (build.inputs[0].dtype != DataType::kFloat32) return skip("not float32");

@@ -38,6 +38,7 @@
 #include "runtime/cpu_features.h"
 #include "runtime/ops/activation.h"
 #include "runtime/ops/gemm_driver.h"
+#include "runtime/ops/image_rows.h"
 #include "runtime/thread_pool.h"
 
 namespace finch {
@@ -139,22 +140,12 @@ class InvertedResidualNhwcKernel final : public OpKernel {
     const int64_t per_thread = Align(EFloats() + (g_.se ? 0 : DFloats()));
     float* d_full = g_.se ? scratch + threads * per_thread : nullptr;
 
-    const int64_t work = g_.batch * g_.out_h;  // (image, output row) items
-    auto rows = [&](int chunk, int64_t begin, int64_t end) {
-      float* e = scratch + chunk * per_thread;
-      float* d = g_.se ? nullptr : e + Align(EFloats());
-      while (begin < end) {
-        const int64_t n = begin / g_.out_h, r0 = begin % g_.out_h;
-        const int64_t r1 = std::min(g_.out_h, r0 + (end - begin));
-        RunImageRows(x, n, r0, r1, e, d, d_full, y);
-        begin += r1 - r0;
-      }
-    };
-    if (ctx.pool && threads > 1 && ctx.threads() <= threads_ && work > 1) {
-      ctx.pool->ParallelForChunks(work, rows);
-    } else {
-      rows(0, 0, work);
-    }
+    ForImageRows(ctx, threads_, g_.batch, g_.out_h,
+                 [&](int chunk, int64_t n, int64_t r0, int64_t r1) {
+                   float* e = scratch + chunk * per_thread;
+                   float* d = g_.se ? nullptr : e + Align(EFloats());
+                   RunImageRows(x, n, r0, r1, e, d, d_full, y);
+                 });
     if (!g_.se) return Status::Ok();
 
     ExciteAndProject(ctx, x, d_full, d_full + DWhole(), y);
@@ -207,27 +198,16 @@ class InvertedResidualNhwcKernel final : public OpKernel {
     }
     (se_avx2_ ? kernels::se_nhwc_gates_f32_avx2 : kernels::se_nhwc_gates_f32_ref)(
         se_, mean, se_w1_.data(), se_b1_.data(), se_w2_.data(), se_b2_.data(), gates, reduced);
-    auto rows = [&](int64_t begin, int64_t end) {
-      while (begin < end) {
-        const int64_t n = begin / g_.out_h, r0 = begin % g_.out_h;
-        const int64_t r1 = std::min(g_.out_h, r0 + (end - begin));
-        const int64_t off = (n * g_.out_h + r0) * ow;
-        float* dr = d + off * c;
-        (se_avx2_ ? kernels::se_nhwc_scale_f32_avx2 : kernels::se_nhwc_scale_f32_ref)(
-            (r1 - r0) * ow, c, dr, gates + n * c, dr);
-        kernels::GemmEpilogue pe = ProjectEpilogue(x);
-        if (pe.residual) pe.residual += off * g_.in_channels;
-        gemm_.fn((r1 - r0) * ow, g_.out_channels, c, dr, c, project_.data.data(),
-                 y + off * g_.out_channels, g_.out_channels, pe, 0, g_.out_channels);
-        begin += r1 - r0;
-      }
-    };
-    const int64_t work = g_.batch * g_.out_h;
-    if (ctx.pool && ctx.threads() > 1 && work > 1) {
-      ctx.pool->ParallelFor(work, rows);
-    } else {
-      rows(0, work);
-    }
+    ForImageRows(ctx, threads_, g_.batch, g_.out_h, [&](int, int64_t n, int64_t r0, int64_t r1) {
+      const int64_t off = (n * g_.out_h + r0) * ow;
+      float* dr = d + off * c;
+      (se_avx2_ ? kernels::se_nhwc_scale_f32_avx2 : kernels::se_nhwc_scale_f32_ref)(
+          (r1 - r0) * ow, c, dr, gates + n * c, dr);
+      kernels::GemmEpilogue pe = ProjectEpilogue(x);
+      if (pe.residual) pe.residual += off * g_.in_channels;
+      gemm_.fn((r1 - r0) * ow, g_.out_channels, c, dr, c, project_.data.data(),
+               y + off * g_.out_channels, g_.out_channels, pe, 0, g_.out_channels);
+    });
   }
   int64_t EWhole() const { return Align(g_.batch * g_.in_h * g_.in_w * g_.hidden_channels); }
   int64_t DWhole() const { return Align(g_.batch * g_.out_h * g_.out_w * g_.hidden_channels); }
@@ -257,24 +237,13 @@ class InvertedResidualNhwcKernel final : public OpKernel {
     ee.act = ToKernelActivation(g_.expand_act);
     ParallelPackedGemm(ctx.pool, gemm_.fn, g_.batch * g_.in_h * g_.in_w, x, g_.in_channels,
                        expand_, e, hidden, ee);
-    auto rows = [&](int64_t begin, int64_t end) {
-      while (begin < end) {
-        const int64_t n = begin / g_.out_h, r0 = begin % g_.out_h;
-        const int64_t r1 = std::min(g_.out_h, r0 + (end - begin));
-        int64_t in0 = 0, in1 = 0;
-        const kernels::DwConvParams band = kernels::DwConvRowBand(d_, r0, r1, &in0, &in1);
-        float* dst = d + ((n * g_.out_h + r0) * g_.out_w) * hidden;
-        Depthwise(band, e + ((n * g_.in_h + in0) * g_.in_w) * hidden, dst);
-        if (g_.se) RowSums(dst, n, r0, r1, d + DWhole());
-        begin += r1 - r0;
-      }
-    };
-    const int64_t work = g_.batch * g_.out_h;
-    if (ctx.pool && ctx.threads() > 1 && work > 1) {
-      ctx.pool->ParallelFor(work, rows);
-    } else {
-      rows(0, work);
-    }
+    ForImageRows(ctx, threads_, g_.batch, g_.out_h, [&](int, int64_t n, int64_t r0, int64_t r1) {
+      int64_t in0 = 0, in1 = 0;
+      const kernels::DwConvParams band = kernels::DwConvRowBand(d_, r0, r1, &in0, &in1);
+      float* dst = d + ((n * g_.out_h + r0) * g_.out_w) * hidden;
+      Depthwise(band, e + ((n * g_.in_h + in0) * g_.in_w) * hidden, dst);
+      if (g_.se) RowSums(dst, n, r0, r1, d + DWhole());
+    });
     if (g_.se) {
       ExciteAndProject(ctx, x, d, d + DWhole(), y);
       return;

@@ -80,21 +80,6 @@ void Scale(const float* x, const float* g, int64_t hw, int64_t C, float* y) {
 
 }  // namespace
 
-void se_nhwc_f32_avx2(const SqueezeExciteParams& p, const float* x, const float* w1,
-                      const float* b1, const float* w2, const float* b2, float* y, float* scratch) {
-  const int64_t C = p.channels, R = p.reduced;
-  float* s = scratch;      // [C]: the mean, then the gate
-  float* r = scratch + C;  // [R]
-  const VecActivation act(p.act), gate(p.gate);
-  for (int64_t n = 0; n < p.batch; ++n) {
-    const float* xn = x + n * p.hw * C;
-    global_avgpool_nhwc_f32_avx2(1, p.hw, C, xn, s);
-    MatVecAct(w1, R, C, s, b1, act, r);
-    MatVecAct(w2, C, R, r, b2, gate, s);
-    Scale(xn, s, p.hw, C, y + n * p.hw * C);
-  }
-}
-
 void se_nhwc_gates_f32_avx2(const SqueezeExciteParams& p, const float* mean, const float* w1,
                             const float* b1, const float* w2, const float* b2, float* gates,
                             float* scratch) {
@@ -107,6 +92,21 @@ void se_nhwc_gates_f32_avx2(const SqueezeExciteParams& p, const float* mean, con
 
 void se_nhwc_scale_f32_avx2(int64_t pixels, int64_t C, const float* x, const float* g, float* y) {
   Scale(x, g, pixels, C, y);
+}
+
+void se_nhwc_f32_avx2(const SqueezeExciteParams& p, const float* x, const float* w1,
+                      const float* b1, const float* w2, const float* b2, float* y, float* scratch) {
+  const int64_t C = p.channels;
+  float* s = scratch;      // [C]: the mean, then the gate
+  float* r = scratch + C;  // [reduced]
+  SqueezeExciteParams one = p;
+  one.batch = 1;
+  for (int64_t n = 0; n < p.batch; ++n) {
+    const float* xn = x + n * p.hw * C;
+    global_avgpool_nhwc_f32_avx2(1, p.hw, C, xn, s);
+    se_nhwc_gates_f32_avx2(one, s, w1, b1, w2, b2, s, r);
+    Scale(xn, s, p.hw, C, y + n * p.hw * C);
+  }
 }
 
 }  // namespace finch::kernels
