@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstring>
 #include <exception>
+#include <mutex>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -82,6 +83,16 @@ bool AppendActivation(const Activation& a, dnnl::post_ops* ops) {
 
 }  // namespace
 
+// What one Execute needs besides the primitive: a stream, memory objects for x, y and the
+// scratchpad (their buffers swapped in per call) and the argument map. Kept in a pool so that a
+// run in steady state creates none of them (oneDNN still allocates its execution context
+// inside execute()); one set per concurrent run.
+struct ExecSet {
+  dnnl::stream stream;
+  memory src, dst, scratch;
+  std::unordered_map<int, memory> args;
+};
+
 struct OneDnnConv::Impl {
   dnnl::convolution_forward conv;
   memory::desc src_md, dst_md, scratch_md;
@@ -92,6 +103,36 @@ struct OneDnnConv::Impl {
   size_t dst_bytes = 0;
   bool residual = false;
   std::string impl;
+
+  std::mutex mu;
+  std::vector<std::unique_ptr<ExecSet>> free_sets;  // guarded by mu
+
+  std::unique_ptr<ExecSet> Acquire() {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (!free_sets.empty()) {
+        std::unique_ptr<ExecSet> set = std::move(free_sets.back());
+        free_sets.pop_back();
+        return set;
+      }
+    }
+    const dnnl::engine& engine = CpuEngine();
+    auto set = std::make_unique<ExecSet>();
+    set->stream = dnnl::stream(engine);
+    set->src = memory(src_md, engine, DNNL_MEMORY_NONE);
+    set->dst = memory(dst_md, engine, DNNL_MEMORY_NONE);
+    set->args = {{DNNL_ARG_SRC, set->src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, set->dst}};
+    if (bias) set->args.emplace(DNNL_ARG_BIAS, bias);
+    if (scratch_bytes > 0) {
+      set->scratch = memory(scratch_md, engine, DNNL_MEMORY_NONE);
+      set->args.emplace(DNNL_ARG_SCRATCHPAD, set->scratch);
+    }
+    return set;
+  }
+  void Release(std::unique_ptr<ExecSet> set) {
+    std::lock_guard<std::mutex> lock(mu);
+    free_sets.push_back(std::move(set));
+  }
 };
 
 OneDnnConv::OneDnnConv(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -158,7 +199,7 @@ std::unique_ptr<OneDnnConv> OneDnnConv::Create(const OneDnnConvParams& p, const 
 
     // Weights: reorder once from the user's OIHW into the primitive's layout.
     dnnl::stream stream(engine);
-    const memory w_user({w_dims, dt::f32, w_user_tag}, engine, const_cast<float*>(w));
+    memory w_user({w_dims, dt::f32, w_user_tag}, engine, const_cast<float*>(w));
     impl->weights = memory(pd.weights_desc(), engine);
     dnnl::reorder(w_user, impl->weights).execute(stream, w_user, impl->weights);
     impl->held_bytes = pd.weights_desc().get_size();
@@ -179,30 +220,27 @@ std::unique_ptr<OneDnnConv> OneDnnConv::Create(const OneDnnConvParams& p, const 
 
 bool OneDnnConv::Execute(const float* x, const float* z, float* y, void* scratch,
                          int threads) const {
-  const Impl& m = *impl_;
+  Impl& m = *impl_;
   if (m.residual != (z != nullptr)) return false;
+  if (m.scratch_bytes > 0 && scratch == nullptr) return false;
+  std::unique_ptr<ExecSet> set;
+  bool ok = false;
   try {
-    const dnnl::engine& engine = CpuEngine();
+    set = m.Acquire();
     ScopedThreads scoped(threads);
     // The sum post-op adds what dst holds: put the residual there.
     if (z && z != y) std::memcpy(y, z, m.dst_bytes);
-    dnnl::stream stream(engine);
-    const memory src(m.src_md, engine, const_cast<float*>(x));
-    const memory dst(m.dst_md, engine, y);
-    std::unordered_map<int, memory> args = {
-        {DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, m.weights}, {DNNL_ARG_DST, dst}};
-    if (m.bias) args.emplace(DNNL_ARG_BIAS, m.bias);
-    if (m.scratch_bytes > 0) {
-      if (scratch == nullptr) return false;
-      args.emplace(DNNL_ARG_SCRATCHPAD, memory(m.scratch_md, engine, scratch));
-    }
-    m.conv.execute(stream, args);
-    stream.wait();
-    return true;
+    set->src.set_data_handle(const_cast<float*>(x));
+    set->dst.set_data_handle(y);
+    if (m.scratch_bytes > 0) set->scratch.set_data_handle(scratch);
+    m.conv.execute(set->stream, set->args);
+    set->stream.wait();
+    ok = true;
   } catch (const dnnl::error&) {
   } catch (const std::exception&) {
   }
-  return false;
+  if (set) m.Release(std::move(set));
+  return ok;
 }
 
 bool OneDnnConv::Available() {

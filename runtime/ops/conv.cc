@@ -1,8 +1,16 @@
-// Conv kernels. Today: the scalar reference for every shape; the AVX2 depthwise/pointwise
-// kernels and the oneDNN fallback join the candidate list in the kernels issue.
+// Conv (NCHW): the node as the model has it, which runs when the layout-nhwc pass is off
+// (SessionOptions::lower = false) or for the convolutions it does not convert (1-D, 3-D).
+//
+// Candidates, in order:
+//   conv_onednn_nchw  oneDNN's direct convolution on the plain NCHW tensors: 2-D, float32,
+//                     static shapes, W (and B) known at plan time (runtime/ops/conv_onednn.cc).
+//                     Bit-identical for any thread count, but not bit-identical to the
+//                     reference (oneDNN orders the channel sum its own way).
+//   conv_f32_ref      the oracle: any rank, weights known only at run time.
 #include "runtime/ops/conv.h"
 
 #include "runtime/kernel_registry.h"
+#include "runtime/ops/conv_onednn.h"
 
 namespace finch {
 namespace {
@@ -50,6 +58,10 @@ kernels::ConvParams ToConvParams(const ConvGeometry& g) {
 
 void RegisterConvKernels(KernelRegistry& r) {
   r.Register("", "Conv", [](const KernelBuildContext& ctx) -> StatusOr<std::unique_ptr<OpKernel>> {
+    if (auto onednn = MakeOneDnnConvKernel(ctx, kernels::Activation{}, /*nhwc=*/false,
+                                           "conv_onednn_nchw")) {
+      return onednn;
+    }
     return std::unique_ptr<OpKernel>(new ConvRefKernel(ctx.node));
   });
 }

@@ -5,6 +5,9 @@
 //                       A [pixels, in channels]; weights packed once; bias, residual and
 //                       activation in the GEMM's epilogue.
 //   dwconv_nhwc_avx2    depthwise 3×3 / 5×5, stride 1 or 2, dilation 1 (AVX2/FMA).
+//   conv_onednn_nhwc    oneDNN (runtime/ops/conv_onednn.cc) for the shapes where it measured
+//                       faster than im2col: grouped, depthwise the AVX2 kernel does not take,
+//                       dilated.
 //   conv_nhwc_im2col    any 2-D convolution: im2col rows of a tile of output pixels (in the
 //                       thread's scratch) times the packed weights, per group.
 //   conv_nhwc_f32_ref   the oracle, for weights known only at run time or shapes known only
@@ -23,6 +26,7 @@
 #include "kernels/dwconv/avx2/dwconv_avx2.h"
 #include "kernels/dwconv/dwconv_rows.h"
 #include "runtime/cpu_features.h"
+#include "runtime/ops/conv_onednn.h"
 #include "runtime/ops/gemm_driver.h"
 #include "runtime/ops/image_rows.h"
 #include "runtime/thread_pool.h"
@@ -307,6 +311,22 @@ StatusOr<std::unique_ptr<OpKernel>> MakeNhwcConvKernel(const KernelBuildContext&
     build.Skip("dwconv_nhwc_avx2", "the CPU (or FINCH_DISABLE_ISA) lacks AVX2/FMA");
   } else {
     return std::unique_ptr<OpKernel>(new DwConvNhwcKernel(p, w->data<float>(), b, residual));
+  }
+  // oneDNN before im2col where it measured faster (bench/onednn_conv_bench.cc, one thread, AMD
+  // EPYC with AVX-512, oneDNN 2.6; median µs finch im2col → oneDNN):
+  //   depthwise 7x7, 96 ch, 56²        66 100 → 375  (im2col runs one N=1 GEMM per channel)
+  //   64→64 group 4, 3x3, 28²          236 → 121  (1.95×; 167 with oneDNN capped at AVX2)
+  //   64→64 3x3 dilation 2, 28²        533 → 454  (1.18×; 492 at AVX2)
+  // The stems (3→32 3x3 s2, 224²: 461 → 221 µs on one thread) stay on im2col: oneDNN allocates
+  // in every run (its execution context), and a run of finch allocates nothing in steady state,
+  // and at 2 threads im2col splits across the pool (≈ 270 µs). oneDNN runs on the calling
+  // thread alone (runtime/ops/conv_onednn.cc says why). finch's own 1x1 GEMM wins 144→24 1x1
+  // 56² (212 vs 256), so 1x1 and the AVX2 depthwise keep their places above.
+  const bool onednn_wins = p.group > 1 || p.dilation_h > 1 || p.dilation_w > 1;
+  if (!onednn_wins) {
+    build.Skip("conv_onednn_nhwc", "dense and undilated: finch's im2col path is preferred");
+  } else if (auto onednn = MakeOneDnnConvKernel(build, act, /*nhwc=*/true, "conv_onednn_nhwc")) {
+    return onednn;
   }
   return std::unique_ptr<OpKernel>(
       new Im2colConvKernel(p, w->data<float>(), b, gemm, build.threads));

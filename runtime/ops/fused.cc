@@ -18,6 +18,7 @@
 #include "runtime/ops/squeeze_excite_nhwc.h"
 #include "graph/ops/layout.h"
 #include "runtime/ops/conv.h"
+#include "runtime/ops/conv_onednn.h"
 #include "runtime/ops/gemm.h"
 
 namespace finch {
@@ -174,6 +175,12 @@ void RegisterFusedKernels(KernelRegistry& r) {
              [](const KernelBuildContext& ctx) -> StatusOr<std::unique_ptr<OpKernel>> {
                FINCH_ASSIGN_OR_RETURN(FusedActivation act, ParseFusedActivation(ctx.node, ""));
                if (IsNhwc(ctx.node)) return MakeNhwcConvKernel(ctx, ToKernelActivation(act));
+               // NCHW: oneDNN with the residual (sum) and activation (eltwise) post-ops, then
+               // the reference (see runtime/ops/conv.cc for when NCHW convolutions run).
+               if (auto onednn = MakeOneDnnConvKernel(ctx, ToKernelActivation(act),
+                                                      /*nhwc=*/false, "conv_onednn_nchw")) {
+                 return onednn;
+               }
                return std::unique_ptr<OpKernel>(
                    new FusedConvKernel(ctx.node, ToKernelActivation(act)));
              });

@@ -16,6 +16,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -23,6 +24,7 @@
 #include <vector>
 
 #include "graph/ops/fused.h"
+#include "kernels/onednn/conv_onednn.h"
 #include "runtime/cpu_features.h"
 #include "runtime/session.h"
 #include "tests/util/graph_builder.h"
@@ -95,6 +97,11 @@ std::string ExpectedKernel(const ConvCase& c) {
       c.StrideW() == c.stride) {
     return "dwconv_nhwc_avx2";
   }
+  // Grouped (depthwise included) and dilated convolutions go to oneDNN when it is on.
+  const char* no_onednn = std::getenv("FINCH_DISABLE_ONEDNN");
+  const bool onednn = HaveAvx2() && kernels::OneDnnConv::Available() &&
+                      !(no_onednn && std::string(no_onednn) == "1");
+  if (onednn && (c.group > 1 || c.dilation > 1)) return "conv_onednn_nhwc";
   return "conv_nhwc_im2col_" + gemm;
 }
 
