@@ -12,38 +12,61 @@ int64_t conv_nhwc_im2col_k(const ConvNhwcParams& p) {
   return p.kernel_h * p.kernel_w * (p.in_c / p.group);
 }
 
+namespace {
+
+// dst[0, n) = src[0, n): n is a kernel row's taps (kw·Cg), often 9 (the 3×3 stem of an RGB
+// image) — a constant the compiler unrolls.
+inline void CopyRun(const float* src, int64_t n, float* dst) {
+  if (n == 9) {
+    std::memcpy(dst, src, 9 * sizeof(float));  // inlined: two 16-byte moves and one 4-byte
+    return;
+  }
+  std::memcpy(dst, src, n * sizeof(float));
+}
+
+}  // namespace
+
 void conv_nhwc_im2col(const ConvNhwcParams& p, const float* x, int64_t group, int64_t m_begin,
                       int64_t m_end, float* rows) {
   const int64_t cin_g = p.in_c / p.group;
   const int64_t k = conv_nhwc_im2col_k(p);
-  for (int64_t m = m_begin; m < m_end; ++m) {
-    const int64_t ox = m % p.out_w;
+  const int64_t run_len = p.kernel_w * cin_g;  // one kernel row's taps, when contiguous
+  // Output pixels go one run of a row at a time, so the index arithmetic is per run.
+  for (int64_t m = m_begin; m < m_end;) {
+    const int64_t ox0 = m % p.out_w;
     const int64_t oy = (m / p.out_w) % p.out_h;
     const int64_t n = m / (p.out_w * p.out_h);
+    const int64_t count = std::min(m_end - m, p.out_w - ox0);
     const float* xn = x + n * p.in_h * p.in_w * p.in_c + group * cin_g;
-    float* row = rows + (m - m_begin) * k;
-    const int64_t ix0 = ox * p.stride_w - p.pad_left;
-    // One group, undilated, the window's columns inside the image: the kw taps of a kernel row
-    // are kw·C contiguous floats of x (NHWC), copied as one run.
-    const bool row_run = p.group == 1 && p.dilation_w == 1 && ix0 >= 0 && ix0 + p.kernel_w <= p.in_w;
     for (int64_t ky = 0; ky < p.kernel_h; ++ky) {
       const int64_t iy = oy * p.stride_h - p.pad_top + ky * p.dilation_h;
-      if (row_run && iy >= 0 && iy < p.in_h) {
-        const float* src = xn + (iy * p.in_w + ix0) * p.in_c;
-        float* dst = row + ky * p.kernel_w * cin_g;
-        for (int64_t i = 0; i < p.kernel_w * cin_g; ++i) dst[i] = src[i];
+      float* dst0 = rows + (m - m_begin) * k + ky * run_len;
+      if (iy < 0 || iy >= p.in_h) {  // a padding row: zeros for every pixel of the run
+        for (int64_t j = 0; j < count; ++j) std::fill(dst0 + j * k, dst0 + j * k + run_len, 0.f);
         continue;
       }
-      for (int64_t kx = 0; kx < p.kernel_w; ++kx) {
-        const int64_t ix = ox * p.stride_w - p.pad_left + kx * p.dilation_w;
-        float* dst = row + (ky * p.kernel_w + kx) * cin_g;
-        if (iy < 0 || iy >= p.in_h || ix < 0 || ix >= p.in_w) {
-          std::fill(dst, dst + cin_g, 0.f);
-        } else {
-          std::memcpy(dst, xn + (iy * p.in_w + ix) * p.in_c, cin_g * sizeof(float));
+      const float* src_row = xn + iy * p.in_w * p.in_c;
+      for (int64_t j = 0; j < count; ++j) {
+        const int64_t ix0 = (ox0 + j) * p.stride_w - p.pad_left;
+        float* dst = dst0 + j * k;
+        // One group, undilated, the window inside the image: the kw taps are kw·C contiguous
+        // floats of x (NHWC), copied as one run.
+        if (p.group == 1 && p.dilation_w == 1 && ix0 >= 0 && ix0 + p.kernel_w <= p.in_w) {
+          CopyRun(src_row + ix0 * p.in_c, run_len, dst);
+          continue;
+        }
+        for (int64_t kx = 0; kx < p.kernel_w; ++kx) {
+          const int64_t ix = ix0 + kx * p.dilation_w;
+          float* d = dst + kx * cin_g;
+          if (ix < 0 || ix >= p.in_w) {
+            std::fill(d, d + cin_g, 0.f);
+          } else {
+            std::memcpy(d, src_row + ix * p.in_c, cin_g * sizeof(float));
+          }
         }
       }
     }
+    m += count;
   }
 }
 
