@@ -1,6 +1,7 @@
 #include "runtime/thread_pool.h"
 
 #include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <set>
 #include <string>
@@ -10,13 +11,21 @@ namespace finch {
 
 namespace {
 
-// ~100 µs of polling before a thread blocks (a pause is ~10–40 cycles).
-constexpr int kSpinIterations = 20000;
+// How long a thread polls before it blocks (workers) or yields (the caller). Long enough to
+// bridge the gaps between the parallel loops of one run (a few µs), short enough not to burn a
+// core that another process wants for long.
+constexpr auto kSpinTime = std::chrono::microseconds(50);
 
-inline void CpuRelax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#endif
+// Polls `ready` for up to kSpinTime (reading the clock every 64 pauses); true when it became
+// true.
+template <typename Ready>
+bool SpinUntil(Ready&& ready) {
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 1;; ++i) {
+    if (ready()) return true;
+    __builtin_ia32_pause();
+    if ((i & 63) == 0 && std::chrono::steady_clock::now() - start > kSpinTime) return ready();
+  }
 }
 
 std::pair<int64_t, int64_t> Chunk(int64_t n, int parts, int index) {
@@ -59,13 +68,11 @@ void ThreadPool::Dispatch(int64_t n, ChunkFn fn) {
     if (sleepers_ > 0) wake_.notify_all();
   }
   RunChunks(generation);
-  // Every chunk is claimed; wait for the ones workers are still running.
-  for (int spin = 0; done_.load(std::memory_order_acquire) != threads(); ++spin) {
-    if (spin < kSpinIterations) {
-      CpuRelax();
-    } else {
-      std::this_thread::yield();
-    }
+  // Every chunk is claimed; wait for the ones workers are still running (a worker descheduled
+  // mid-chunk gets the core back by our yielding).
+  auto all_done = [this] { return done_.load(std::memory_order_acquire) == threads(); };
+  if (!SpinUntil(all_done)) {
+    while (!all_done()) std::this_thread::yield();
   }
   job_ = nullptr;
 }
@@ -90,16 +97,12 @@ void ThreadPool::WorkerLoop(int) {
   auto current = [this] { return state_.load(std::memory_order_acquire) >> 32; };
   for (;;) {
     // Spin for the next job, then sleep.
-    for (int spin = 0; current() == seen && !stop_.load(); ++spin) {
-      if (spin < kSpinIterations) {
-        CpuRelax();
-        continue;
-      }
+    auto job_or_stop = [&] { return current() != seen || stop_.load(); };
+    if (!SpinUntil(job_or_stop)) {
       std::unique_lock<std::mutex> lock(mutex_);
       ++sleepers_;
-      wake_.wait(lock, [&] { return stop_.load() || current() != seen; });
+      wake_.wait(lock, job_or_stop);
       --sleepers_;
-      break;
     }
     if (stop_.load()) return;
     seen = current();

@@ -6,7 +6,7 @@
 //
 // A network runs hundreds of parallel loops of 10–200 µs each, so waking a sleeping thread
 // (tens of µs on a VM) would eat the gain: workers spin on the job word for a while after each
-// job (~100 µs) before they block on a condition variable. Chunks are claimed, not assigned:
+// job (50 µs) before they block on a condition variable. Chunks are claimed, not assigned:
 // the caller, done with its own chunk, runs any chunk no worker has started, so a worker that
 // is asleep or descheduled by another process delays nothing. Which thread runs chunk i never
 // changes what chunk i computes.
