@@ -5,7 +5,7 @@
 // of the scalar expf: within 5 ulp (sigmoid) and 6 ulp (SiLU) of exact for results ≥ FLT_MIN,
 // so against the scalar reference 1/(1 + expf(−x)) (itself within ~1.5 ulp) |Δ| ≤ 8·2^-23·|ref|
 // < 1e-6·|ref|, inside the tests' |Δ| ≤ 1e-6·max(1, |ref|). Below FLT_MIN (x < −87.34) the
-// sigmoid flushes to 0, |Δ| < 2^-126 (SiLU: < 2^-119).
+// sigmoid gives 0 or less than 2^-126, |Δ| < 2^-126 (SiLU: < 2^-119).
 // kHardSigmoid keeps alpha·x + beta as a multiply then an add (no FMA contraction), like the
 // scalar reference compiled without -mfma, so it is exact too.
 #pragma once
