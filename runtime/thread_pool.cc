@@ -23,7 +23,9 @@ bool SpinUntil(Ready&& ready) {
   const auto start = std::chrono::steady_clock::now();
   for (int i = 1;; ++i) {
     if (ready()) return true;
+#if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
+#endif
     if ((i & 63) == 0 && std::chrono::steady_clock::now() - start > kSpinTime) return ready();
   }
 }
@@ -59,7 +61,8 @@ void ThreadPool::Dispatch(int64_t n, ChunkFn fn) {
   job_ = &fn;
   job_n_ = n;
   done_.store(0, std::memory_order_relaxed);
-  const uint64_t generation = (state_.load(std::memory_order_relaxed) >> 32) + 1;
+  // 32 bits of generation (wrapping), 32 of claimed chunks.
+  const uint64_t generation = ((state_.load(std::memory_order_relaxed) >> 32) + 1) & 0xffffffffu;
   {
     // Under the mutex so that a worker deciding to sleep sees either the new generation or
     // the notification.
@@ -79,14 +82,14 @@ void ThreadPool::Dispatch(int64_t n, ChunkFn fn) {
 
 void ThreadPool::RunChunks(uint64_t generation) {
   const int parts = threads();
-  const auto* job = job_;
-  const int64_t n = job_n_;
   uint64_t s = state_.load(std::memory_order_acquire);
   while ((s >> 32) == generation && static_cast<int>(s & 0xffffffffu) < parts) {
     if (!state_.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel)) continue;
+    // Claimed: the caller cannot finish this job, nor publish another, before this chunk is
+    // done, so the job is read only now (a worker that claims nothing never reads it).
     const int chunk = static_cast<int>(s & 0xffffffffu);
-    auto [begin, end] = Chunk(n, parts, chunk);
-    if (begin < end) (*job)(chunk, begin, end);
+    auto [begin, end] = Chunk(job_n_, parts, chunk);
+    if (begin < end) (*job_)(chunk, begin, end);
     done_.fetch_add(1, std::memory_order_release);
     s = state_.load(std::memory_order_acquire);
   }

@@ -64,6 +64,11 @@ TEST(Soak, TenThousandRunsDoNotGrowResidentMemory) {
     }
   }
   const long after = ResidentBytes();
+#if defined(__SANITIZE_ADDRESS__)
+  // ASan's quarantine keeps freed blocks resident for a while: the growth check means nothing
+  // there (the runs above still check the answers; LeakSanitizer checks for leaks at exit).
+  GTEST_SKIP() << "resident-memory growth is not measurable under AddressSanitizer";
+#endif
   EXPECT_LT(after - before, kMaxGrowthBytes)
       << "resident memory grew from " << before << " to " << after << " bytes over " << kRuns
       << " runs";
