@@ -85,30 +85,42 @@ __attribute__((always_inline)) inline void Pixel(const float* xn, int64_t xo, in
   }
 }
 
-// kBlock (8 or 4) adjacent interior output pixels of one row, all channels: per channel vector the K
-// weights of a kernel row are loaded once and each input column once, then reused by every
-// output pixel whose window covers it — ((kBlock − 1)·S + 2K) loads for kBlock·K FMAs per kernel
-// row instead of 2·kBlock·K. Each accumulator still adds bias, then the taps in row-major order.
-template <int K, int S, int kBlock, bool kMasked>
-__attribute__((always_inline)) inline void BlockVector(const float* xt, int64_t W, int64_t C,
-                                                       const float* wp, int64_t Cp, int64_t c,
-                                                       __m256i mask, const VecActivation& act,
-                                                       float* yp) {
+// kBlock adjacent output pixels of one row, all channels: per channel vector the K weights of a
+// kernel row are loaded once and each input column once, then reused by every output pixel whose
+// window covers it — ((kBlock − 1)·S + 2K) loads for kBlock·K FMAs per kernel row instead of
+// 2·kBlock·K. Each accumulator adds bias, then the taps in row-major order, as the reference.
+//
+// kEdge: a block at the image's border. Kernel rows [ky0, ky1) only, input columns whose bit in
+// `valid_cols` is clear (outside the image) skipped — the taps the reference skips, so the sums
+// are the same — and only the first `pixels` outputs stored (the row may end inside the block).
+// `xo` is the offset in `xn` of tap (0, 0) of the first pixel; only valid taps form pointers.
+template <int K, int S, int kBlock, bool kMasked, bool kEdge>
+__attribute__((always_inline)) inline void BlockVector(const float* xn, int64_t xo, int64_t W,
+                                                       int64_t C, const float* wp, int64_t Cp,
+                                                       int64_t c, __m256i mask,
+                                                       const VecActivation& act, float* yp,
+                                                       int ky0, int ky1, uint32_t valid_cols,
+                                                       int pixels) {
   constexpr int kCols = (kBlock - 1) * S + K;
   __m256 acc[kBlock];
   const __m256 bias = _mm256_loadu_ps(wp + K * K * Cp + c);
 #pragma GCC unroll 8
   for (int b = 0; b < kBlock; ++b) acc[b] = bias;
+  if (!kEdge) {
+    ky0 = 0;
+    ky1 = K;
+  }
 #pragma GCC unroll 5
-  for (int ky = 0; ky < K; ++ky) {
+  for (int ky = ky0; ky < ky1; ++ky) {
     __m256 w[K];
 #pragma GCC unroll 5
     for (int kx = 0; kx < K; ++kx) w[kx] = _mm256_loadu_ps(wp + (ky * K + kx) * Cp + c);
-    const float* row = xt + ky * W * C;
+    const int64_t row = xo + ky * W * C + c;
 #pragma GCC unroll 20
     for (int j = 0; j < kCols; ++j) {
-      const __m256 in = kMasked ? _mm256_maskload_ps(row + j * C, mask)
-                                : _mm256_loadu_ps(row + j * C);
+      if (kEdge && !((valid_cols >> j) & 1u)) continue;
+      const float* src = xn + (row + j * C);
+      const __m256 in = kMasked ? _mm256_maskload_ps(src, mask) : _mm256_loadu_ps(src);
 #pragma GCC unroll 8
       for (int b = 0; b < kBlock; ++b) {
         const int kx = j - b * S;
@@ -118,6 +130,7 @@ __attribute__((always_inline)) inline void BlockVector(const float* xt, int64_t 
   }
 #pragma GCC unroll 8
   for (int b = 0; b < kBlock; ++b) {
+    if (kEdge && b >= pixels) break;
     const __m256 r = act(acc[b]);
     if (kMasked) {
       _mm256_maskstore_ps(yp + b * C, mask, r);
@@ -127,61 +140,57 @@ __attribute__((always_inline)) inline void BlockVector(const float* xt, int64_t 
   }
 }
 
-// kBlock interior pixels starting at input offset xo (tap (0, 0) of the first).
-template <int K, int S, int kBlock>
+// A block of pixels, all channels.
+template <int K, int S, int kBlock, bool kEdge>
 __attribute__((always_inline)) inline void PixelBlock(const float* xn, int64_t xo, int64_t W,
                                                       int64_t C, const float* wp, int64_t Cp,
-                                                      const VecActivation& act, float* yp) {
+                                                      const VecActivation& act, float* yp,
+                                                      int ky0, int ky1, uint32_t valid_cols,
+                                                      int pixels) {
   const __m256i none = _mm256_setzero_si256();
   int64_t c = 0;
   for (; c + kLanes <= C; c += kLanes) {
-    BlockVector<K, S, kBlock, false>(xn + xo + c, W, C, wp, Cp, c, none, act, yp + c);
+    BlockVector<K, S, kBlock, false, kEdge>(xn, xo, W, C, wp, Cp, c, none, act, yp + c, ky0, ky1,
+                                            valid_cols, pixels);
   }
   if (c < C) {
-    BlockVector<K, S, kBlock, true>(xn + xo + c, W, C, wp, Cp, c, TailMask(C - c), act, yp + c);
+    BlockVector<K, S, kBlock, true, kEdge>(xn, xo, W, C, wp, Cp, c, TailMask(C - c), act, yp + c,
+                                           ky0, ky1, valid_cols, pixels);
   }
 }
 
 template <int K, int S>
 void DwNhwc(const DwConvParams& p, const float* x, const float* wp, float* y) {
+  constexpr int kBlock = 8;
+  constexpr int kCols = (kBlock - 1) * S + K;  // ≤ 19 < 32 bits of valid_cols
   const int64_t C = p.channels, H = p.in_h, W = p.in_w, Cp = PaddedChannels(C);
-  constexpr int64_t s = S;
   const VecActivation act(p.act);
-  // Output columns whose windows lie inside the image horizontally: [ox_lo, ox_hi).
-  const int64_t ox_lo = std::min(p.out_w, (p.pad_left + s - 1) / s);
-  const int64_t ox_hi = std::max(ox_lo, std::min(p.out_w, W - K + p.pad_left >= 0
-                                                              ? (W - K + p.pad_left) / s + 1
-                                                              : int64_t{0}));
   for (int64_t n = 0; n < p.batch; ++n) {
     const float* xn = x + n * H * W * C;
     float* yn = y + n * p.out_h * p.out_w * C;
     for (int64_t oy = 0; oy < p.out_h; ++oy) {
-      const int64_t iy0 = oy * s - p.pad_top;
+      const int64_t iy0 = oy * S - p.pad_top;
       const int ky0 = static_cast<int>(std::clamp<int64_t>(-iy0, 0, K));
       const int ky1 = static_cast<int>(std::clamp<int64_t>(H - iy0, 0, K));
-      const bool row_inside = ky0 == 0 && ky1 == K;
-      for (int64_t ox = 0; ox < p.out_w; ++ox) {
-        if (row_inside && ox >= ox_lo && ox + 8 <= ox_hi) {
-          const int64_t xo = (iy0 * W + ox * s - p.pad_left) * C;
-          PixelBlock<K, S, 8>(xn, xo, W, C, wp, Cp, act, yn + (oy * p.out_w + ox) * C);
-          ox += 8 - 1;
-          continue;
+      if (ky0 >= ky1) {  // every tap of the row is padding: act(bias)
+        for (int64_t ox = 0; ox < p.out_w; ++ox) {
+          Pixel<K>(xn, 0, W, C, wp, Cp, 0, 0, 0, 0, act, yn + (oy * p.out_w + ox) * C);
         }
-        if (row_inside && ox >= ox_lo && ox + 4 <= ox_hi) {
-          const int64_t xo = (iy0 * W + ox * s - p.pad_left) * C;
-          PixelBlock<K, S, 4>(xn, xo, W, C, wp, Cp, act, yn + (oy * p.out_w + ox) * C);
-          ox += 4 - 1;
-          continue;
+        continue;
+      }
+      for (int64_t ox = 0; ox < p.out_w; ox += kBlock) {
+        const int pixels = static_cast<int>(std::min<int64_t>(kBlock, p.out_w - ox));
+        const int64_t ix0 = ox * S - p.pad_left;  // input column of the block's tap (0, 0)
+        uint32_t valid = 0;
+        for (int j = 0; j < kCols; ++j) {
+          if (ix0 + j >= 0 && ix0 + j < W) valid |= 1u << j;
         }
-        const int64_t ix0 = ox * s - p.pad_left;
-        const int kx0 = static_cast<int>(std::clamp<int64_t>(-ix0, 0, K));
-        const int kx1 = static_cast<int>(std::clamp<int64_t>(W - ix0, 0, K));
         const int64_t xo = (iy0 * W + ix0) * C;
         float* yp = yn + (oy * p.out_w + ox) * C;
-        if (ky0 == 0 && ky1 == K && kx0 == 0 && kx1 == K) {
-          Pixel<K>(xn, xo, W, C, wp, Cp, 0, K, 0, K, act, yp);  // interior: constant bounds
+        if (pixels == kBlock && ky0 == 0 && ky1 == K && valid == (1u << kCols) - 1) {
+          PixelBlock<K, S, kBlock, false>(xn, xo, W, C, wp, Cp, act, yp, 0, K, valid, pixels);
         } else {
-          Pixel<K>(xn, xo, W, C, wp, Cp, ky0, ky1, kx0, kx1, act, yp);
+          PixelBlock<K, S, kBlock, true>(xn, xo, W, C, wp, Cp, act, yp, ky0, ky1, valid, pixels);
         }
       }
     }
