@@ -1,13 +1,11 @@
 // NHWC depthwise k×k (k = 3, 5), stride 1/2: vectorised over channels.
 //
 // Layout: x [N][H][W][C], y [N][OH][OW][C], packed weights [k][k][Cp] + bias [Cp], Cp = C rounded
-// up to 8. For one output pixel, channels go 32 at a time (4 independent FMA chains, enough to
-// cover the FMA latency on the two FMA ports while the loads — one input and one weight vector
-// per FMA — are the real limit), then 8 at a time, then one masked vector for C % 8. Per channel
-// vector the sum is bias, then the taps in row-major order, as in the reference.
-//
-// Interior pixels (every tap inside the input) take the same code instantiated with constant tap
-// bounds, so the k×k loop unrolls with no bounds checks; border pixels clip the tap ranges.
+// up to 8. Each output row goes in blocks of 8 pixels; per block, channel vectors of 8 (then one
+// masked vector for C % 8) are computed with the kernel row's weights and each input column loaded
+// once and reused by every pixel whose window covers it (BlockVector). Blocks at the image's
+// border skip the taps outside it, as the reference does. Per channel vector the sum is bias, then
+// the taps in row-major order, as in the reference, so the two agree bit for bit.
 #include <immintrin.h>
 
 #include <algorithm>
@@ -22,68 +20,8 @@ using avx2::TailMask;
 using avx2::VecActivation;
 
 constexpr int64_t kLanes = 8;
-constexpr int kMaxVecs = 4;  // channel vectors per step
 
 int64_t PaddedChannels(int64_t c) { return (c + kLanes - 1) / kLanes * kLanes; }
-
-// The channel vectors [c, c + 8·V) of one output pixel over taps [ky0, ky1) × [kx0, kx1).
-// `xo` is the offset in `xn` of the (possibly out-of-range) input pixel under tap (0, 0), channel
-// c; only in-range taps form pointers.
-template <int K, int V, bool kMasked>
-__attribute__((always_inline)) inline void ChannelBlock(const float* xn, int64_t xo, int64_t W,
-                                                        int64_t C, const float* wp, int64_t Cp,
-                                                        int64_t c, int ky0, int ky1, int kx0,
-                                                        int kx1, __m256i mask,
-                                                        const VecActivation& act, float* yp) {
-  const float* bias = wp + K * K * Cp + c;
-  __m256 acc[V];
-#pragma GCC unroll 4
-  for (int v = 0; v < V; ++v) acc[v] = _mm256_loadu_ps(bias + v * kLanes);
-#pragma GCC unroll 5
-  for (int ky = ky0; ky < ky1; ++ky) {
-#pragma GCC unroll 5
-    for (int kx = kx0; kx < kx1; ++kx) {
-      const float* xt = xn + xo + (ky * W + kx) * C;
-      const float* wt = wp + (ky * K + kx) * Cp + c;
-#pragma GCC unroll 4
-      for (int v = 0; v < V; ++v) {
-        const __m256 xv =
-            kMasked ? _mm256_maskload_ps(xt + v * kLanes, mask) : _mm256_loadu_ps(xt + v * kLanes);
-        acc[v] = _mm256_fmadd_ps(xv, _mm256_loadu_ps(wt + v * kLanes), acc[v]);
-      }
-    }
-  }
-#pragma GCC unroll 4
-  for (int v = 0; v < V; ++v) {
-    const __m256 r = act(acc[v]);
-    if (kMasked) {
-      _mm256_maskstore_ps(yp + v * kLanes, mask, r);
-    } else {
-      _mm256_storeu_ps(yp + v * kLanes, r);
-    }
-  }
-}
-
-// All channels of one output pixel.
-template <int K>
-__attribute__((always_inline)) inline void Pixel(const float* xn, int64_t xo, int64_t W, int64_t C,
-                                                 const float* wp, int64_t Cp, int ky0, int ky1,
-                                                 int kx0, int kx1, const VecActivation& act,
-                                                 float* yp) {
-  const __m256i none = _mm256_setzero_si256();
-  int64_t c = 0;
-  for (; c + kMaxVecs * kLanes <= C; c += kMaxVecs * kLanes) {
-    ChannelBlock<K, kMaxVecs, false>(xn, xo + c, W, C, wp, Cp, c, ky0, ky1, kx0, kx1, none, act,
-                                     yp + c);
-  }
-  for (; c + kLanes <= C; c += kLanes) {
-    ChannelBlock<K, 1, false>(xn, xo + c, W, C, wp, Cp, c, ky0, ky1, kx0, kx1, none, act, yp + c);
-  }
-  if (c < C) {
-    ChannelBlock<K, 1, true>(xn, xo + c, W, C, wp, Cp, c, ky0, ky1, kx0, kx1, TailMask(C - c), act,
-                             yp + c);
-  }
-}
 
 // kBlock adjacent output pixels of one row, all channels: per channel vector the K weights of a
 // kernel row are loaded once and each input column once, then reused by every output pixel whose
@@ -172,12 +110,6 @@ void DwNhwc(const DwConvParams& p, const float* x, const float* wp, float* y) {
       const int64_t iy0 = oy * S - p.pad_top;
       const int ky0 = static_cast<int>(std::clamp<int64_t>(-iy0, 0, K));
       const int ky1 = static_cast<int>(std::clamp<int64_t>(H - iy0, 0, K));
-      if (ky0 >= ky1) {  // every tap of the row is padding: act(bias)
-        for (int64_t ox = 0; ox < p.out_w; ++ox) {
-          Pixel<K>(xn, 0, W, C, wp, Cp, 0, 0, 0, 0, act, yn + (oy * p.out_w + ox) * C);
-        }
-        continue;
-      }
       for (int64_t ox = 0; ox < p.out_w; ox += kBlock) {
         const int pixels = static_cast<int>(std::min<int64_t>(kBlock, p.out_w - ox));
         const int64_t ix0 = ox * S - p.pad_left;  // input column of the block's tap (0, 0)
