@@ -142,18 +142,8 @@ namespace {
 StatusOr<Tensor> NhwcToNchwCopy(const Tensor& t) {
   if (t.rank() != 4) return t.Clone();
   FINCH_ASSIGN_OR_RETURN(Tensor y, Tensor::Allocate(t.dtype(), NhwcToNchw(t.shape())));
-  const size_t elem = DataTypeSize(t.dtype());
-  const int64_t n = t.dim(0), hw = t.dim(1) * t.dim(2), c = t.dim(3);
-  const auto* x = static_cast<const uint8_t*>(t.raw_data());
-  auto* out = static_cast<uint8_t*>(y.mutable_raw_data());
-  for (int64_t b = 0; b < n; ++b) {
-    for (int64_t p = 0; p < hw; ++p) {
-      for (int64_t ch = 0; ch < c; ++ch) {
-        std::memcpy(out + ((b * c + ch) * hw + p) * elem, x + ((b * hw + p) * c + ch) * elem,
-                    elem);
-      }
-    }
-  }
+  CopyNhwcToNchw(t.raw_data(), y.mutable_raw_data(), DataTypeSize(t.dtype()), t.dim(0),
+                 t.dim(3), t.dim(1) * t.dim(2));
   return y;
 }
 

@@ -1,5 +1,6 @@
 #include "graph/ops/layout.h"
 
+#include <cstring>
 #include <utility>
 #include <vector>
 
@@ -32,6 +33,30 @@ Shape NchwToNhwc(const Shape& s) { return Permute(s, kToNhwc); }
 Shape NhwcToNchw(const Shape& s) { return Permute(s, kToNchw); }
 TensorType NchwToNhwc(const TensorType& t) { return PermuteType(t, kToNhwc); }
 TensorType NhwcToNchw(const TensorType& t) { return PermuteType(t, kToNchw); }
+
+void CopyNchwToNhwc(const void* src, void* dst, size_t elem, int64_t n, int64_t c, int64_t hw) {
+  const auto* x = static_cast<const uint8_t*>(src);
+  auto* y = static_cast<uint8_t*>(dst);
+  for (int64_t b = 0; b < n; ++b) {
+    for (int64_t ch = 0; ch < c; ++ch) {
+      for (int64_t p = 0; p < hw; ++p) {
+        std::memcpy(y + ((b * hw + p) * c + ch) * elem, x + ((b * c + ch) * hw + p) * elem, elem);
+      }
+    }
+  }
+}
+
+void CopyNhwcToNchw(const void* src, void* dst, size_t elem, int64_t n, int64_t c, int64_t hw) {
+  const auto* x = static_cast<const uint8_t*>(src);
+  auto* y = static_cast<uint8_t*>(dst);
+  for (int64_t b = 0; b < n; ++b) {
+    for (int64_t p = 0; p < hw; ++p) {
+      for (int64_t ch = 0; ch < c; ++ch) {
+        std::memcpy(y + ((b * c + ch) * hw + p) * elem, x + ((b * hw + p) * c + ch) * elem, elem);
+      }
+    }
+  }
+}
 
 Status InferWithLayout(InferContext& ctx, const InferFn& infer,
                        const std::vector<int>& activation_inputs) {

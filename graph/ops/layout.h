@@ -10,6 +10,8 @@
 // inference is the NCHW inference seen through that permutation (InferWithLayout).
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "graph/ir.h"
@@ -28,6 +30,12 @@ Shape NchwToNhwc(const Shape& s);
 Shape NhwcToNchw(const Shape& s);
 TensorType NchwToNhwc(const TensorType& t);
 TensorType NhwcToNchw(const TensorType& t);
+
+// Element copies between the layouts, for any element size: dst[n, p, c] = src[n, c, p] (to
+// NHWC) and back, p over the hw = H·W pixels. For constants and fetched values; the kernels have
+// their own (kernels/layout/).
+void CopyNchwToNhwc(const void* src, void* dst, size_t elem_size, int64_t n, int64_t c, int64_t hw);
+void CopyNhwcToNchw(const void* src, void* dst, size_t elem_size, int64_t n, int64_t c, int64_t hw);
 
 // Runs `infer`, written for NCHW, on ctx: when the node is NHWC, the shapes of
 // `activation_inputs` are permuted to NCHW first (each must be of rank 4) and output 0's back.

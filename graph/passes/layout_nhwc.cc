@@ -55,23 +55,12 @@ constexpr int64_t kToNchw[4] = {0, 3, 1, 2};
 
 // `t` (rank <= 4) as the NHWC form of its rank-4 broadcast: shape padded with leading 1s to
 // rank 4, then permuted (0, 2, 3, 1). Element order changes only when C > 1 and H·W > 1.
-Tensor PermuteConstantToNhwc(const Tensor& t) {
+StatusOr<Tensor> PermuteConstantToNhwc(const Tensor& t) {
   Shape s(4 - t.rank(), 1);
   s.insert(s.end(), t.shape().begin(), t.shape().end());
-  const Shape out = NchwToNhwc(s);
-  const size_t elem = DataTypeSize(t.dtype());
-  auto r = Tensor::Allocate(t.dtype(), out);
-  Tensor y = std::move(*r);
-  const auto* x = static_cast<const uint8_t*>(t.raw_data());
-  auto* yp = static_cast<uint8_t*>(y.mutable_raw_data());
-  const int64_t N = s[0], C = s[1], HW = s[2] * s[3];
-  for (int64_t n = 0; n < N; ++n) {
-    for (int64_t c = 0; c < C; ++c) {
-      for (int64_t p = 0; p < HW; ++p) {
-        std::memcpy(yp + ((n * HW + p) * C + c) * elem, x + ((n * C + c) * HW + p) * elem, elem);
-      }
-    }
-  }
+  FINCH_ASSIGN_OR_RETURN(Tensor y, Tensor::Allocate(t.dtype(), NchwToNhwc(s)));
+  CopyNchwToNhwc(t.raw_data(), y.mutable_raw_data(), DataTypeSize(t.dtype()), s[0], s[1],
+                 s[2] * s[3]);
   return y;
 }
 
@@ -297,10 +286,10 @@ class LayoutAssigner {
       if (Available(v)) continue;
       // A constant: its NHWC twin is the permuted rank-4 broadcast (shared between readers).
       if (nhwc_of_[v] == kNoValue) {
-        const ValueId c =
-            out_.AddConstant(in_.values[v].name + ".nhwc",
-                             std::make_shared<const Tensor>(PermuteConstantToNhwc(*Constant(v))));
-        nhwc_of_[v] = c;
+        auto permuted = PermuteConstantToNhwc(*Constant(v));
+        if (!permuted.ok()) return false;  // out of memory: the node stays NCHW
+        nhwc_of_[v] = out_.AddConstant(in_.values[v].name + ".nhwc",
+                                       std::make_shared<const Tensor>(std::move(*permuted)));
       }
     }
     std::vector<int> all(n.inputs.size());
