@@ -140,23 +140,6 @@ void ExpectKernel(const IrCase& c, const std::string& kernel) {
       << kernel << " does not end in " << isa;
 }
 
-void ExpectEqualFloats(const Tensor& got, const Tensor& want) {
-  ASSERT_EQ(got.shape(), want.shape());
-  const float* g = got.data<float>();
-  const float* w = want.data<float>();
-  int64_t bad = 0, first = -1;
-  double worst = 0;
-  for (int64_t i = 0; i < want.num_elements(); ++i) {
-    if (g[i] == w[i]) continue;
-    if (first < 0) first = i;
-    ++bad;
-    worst = std::max(worst, std::fabs(static_cast<double>(g[i]) - w[i]));
-  }
-  EXPECT_EQ(bad, 0) << bad << " of " << want.num_elements() << " elements differ, first at "
-                    << first << " (got " << (first >= 0 ? g[first] : 0.f) << ", want "
-                    << (first >= 0 ? w[first] : 0.f) << "), max |error| " << worst;
-}
-
 bool BitIdentical(const Tensor& a, const Tensor& b) {
   return a.shape() == b.shape() &&
          std::memcmp(a.raw_data(), b.raw_data(), a.byte_size()) == 0;

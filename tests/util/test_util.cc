@@ -277,4 +277,21 @@ void ExpectRejected(const Graph& g, StatusCode code, const std::string& what) {
   EXPECT_NE(msg.find(what), std::string::npos) << msg;
 }
 
+void ExpectEqualFloats(const Tensor& got, const Tensor& want) {
+  ASSERT_EQ(got.shape(), want.shape());
+  const float* g = got.data<float>();
+  const float* w = want.data<float>();
+  int64_t bad = 0, first = -1;
+  double worst = 0;
+  for (int64_t i = 0; i < want.num_elements(); ++i) {
+    if (g[i] == w[i]) continue;
+    if (first < 0) first = i;
+    ++bad;
+    worst = std::max(worst, std::fabs(static_cast<double>(g[i]) - w[i]));
+  }
+  EXPECT_EQ(bad, 0) << bad << " of " << want.num_elements() << " elements differ, first at "
+                    << first << " (got " << (first >= 0 ? g[first] : 0.f) << ", want "
+                    << (first >= 0 ? w[first] : 0.f) << "), max |error| " << worst;
+}
+
 }  // namespace finch::testing

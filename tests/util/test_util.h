@@ -48,6 +48,10 @@ Attribute StringsAttr(std::vector<std::string> v);
 // Runs `graph` on `inputs`; fails the test on error.
 std::vector<Tensor> RunGraph(const Graph& graph, const std::vector<Tensor>& inputs);
 std::vector<float> ToFloats(const Tensor& t);
+
+// Bit-for-bit equality as float32 values (gtest expectations); on a mismatch names the count,
+// the first element and the largest error.
+void ExpectEqualFloats(const Tensor& got, const Tensor& want);
 std::vector<int64_t> ToInts(const Tensor& t);
 // {start, start + 1, ..., start + n − 1}.
 std::vector<float> Iota(int n, float start = 0);
