@@ -13,5 +13,6 @@ Status CompareCommand(Args& args);
 Status BenchCommand(Args& args);
 Status ProfileCommand(Args& args);
 Status ValidateCommand(Args& args);
+Status MachineCommand(Args& args);
 
 }  // namespace finch::cli

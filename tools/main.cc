@@ -35,6 +35,9 @@ const char kUsage[] =
     "          [--json FILE] [--csv FILE] [--trace FILE.json]\n"
     "      per executed node: output shape, params, MACs, bytes, intensity, measured time,\n"
     "      achieved GFLOP/s and GB/s; totals (FLOPs = 2 x MACs) and peak activation memory.\n"
+    "  machine [--json] [--refresh] [--threads N]\n"
+    "      this CPU's roofs: FP32 FMA peak per thread count, int8 peak, DRAM and L2 bandwidth,\n"
+    "      caches and ISA; measured once (~4 s) and cached (FINCH_MACHINE_CACHE=path).\n"
     "  validate MODEL [--memory-limit BYTES]\n"
     "      the load-time checks one per line (ok / FAILED and the first problem); exit 0 or 1.\n";
 
@@ -70,6 +73,9 @@ int main(int argc, char** argv) {
   } else if (command == "profile") {
     Args args(argc, argv, 2, {"no-opt"});
     status = finch::cli::ProfileCommand(args);
+  } else if (command == "machine") {
+    Args args(argc, argv, 2, {"json", "refresh"});
+    status = finch::cli::MachineCommand(args);
   } else {
     std::fprintf(stderr, "finch: unknown command \"%s\"\n\n%s", command.c_str(), kUsage);
     return 2;

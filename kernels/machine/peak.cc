@@ -37,6 +37,7 @@ float StreamSumSse2(const float* p, int64_t n) {
 }
 
 volatile float g_sink;  // keeps the measured results alive
+volatile int32_t g_isink;
 
 }  // namespace
 
@@ -75,6 +76,56 @@ double measure_memory_bandwidth_gbps(double seconds, bool avx2) {
     const double t = Now() - t0;
     if (pass > 0 && t > 0) best = std::max(best, kBytes / t);
   }
+  std::free(buf);
+  return best * 1e-9;
+}
+
+double measure_int8_peak_gops(double seconds, bool avx2) {
+  if (!avx2) return 0;
+  // As for FMA: calibrate a slice of ~seconds/10 (at least ~1 ms), keep the fastest slice.
+  int64_t iters = 1 << 14;
+  for (;;) {
+    const double t0 = Now();
+    g_isink = avx2::Int8DotChains(iters);
+    if (Now() - t0 >= std::max(seconds / 10, 1e-3) || iters > (int64_t{1} << 40)) break;
+    iters *= 2;
+  }
+  double best = 0;
+  const double start = Now();
+  do {
+    const double t0 = Now();
+    g_isink = avx2::Int8DotChains(iters);
+    const double t = Now() - t0;
+    // 10 chains × 32 u8·s8 multiply-adds per ymm vpmaddubsw × 2 ops each.
+    if (t > 0) best = std::max(best, static_cast<double>(iters) * 10 * 32 * 2 / t);
+  } while ((Now() - start) < seconds);
+  return best * 1e-9;
+}
+
+double measure_cache_bandwidth_gbps(double seconds, size_t bytes, bool avx2) {
+  const int64_t n_bytes = std::max<int64_t>(4096, static_cast<int64_t>(bytes) / 128 * 128);
+  const int64_t n_floats = n_bytes / static_cast<int64_t>(sizeof(float));
+  float* buf = static_cast<float*>(std::aligned_alloc(64, static_cast<size_t>(n_bytes)));
+  if (buf == nullptr) return 0;
+  for (int64_t i = 0; i < n_floats; ++i) buf[i] = 1.0f;  // touch every line: now it is cached
+  auto pass = [&] { return avx2 ? avx2::StreamSum(buf, n_floats) : StreamSumSse2(buf, n_floats); };
+  // One pass of a cache-sized buffer takes microseconds, near the clock's own cost: time slices
+  // of `reps` passes, at least 0.2 ms each.
+  int64_t reps = 1;
+  for (;;) {
+    const double t0 = Now();
+    for (int64_t r = 0; r < reps; ++r) g_sink = pass();
+    if (Now() - t0 >= 2e-4 || reps > (int64_t{1} << 30)) break;
+    reps *= 2;
+  }
+  double best = 0;
+  const double start = Now();
+  do {
+    const double t0 = Now();
+    for (int64_t r = 0; r < reps; ++r) g_sink = pass();
+    const double t = Now() - t0;
+    if (t > 0) best = std::max(best, static_cast<double>(n_bytes) * static_cast<double>(reps) / t);
+  } while ((Now() - start) < seconds);
   std::free(buf);
   return best * 1e-9;
 }

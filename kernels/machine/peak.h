@@ -5,6 +5,8 @@
 // (GetCpuFeatures().avx2 && .fma): the measurements run AVX2 code only when told so.
 #pragma once
 
+#include <cstddef>
+
 namespace finch::kernels {
 
 // Times are this thread's CPU time (CLOCK_THREAD_CPUTIME_ID), as in Google Benchmark's rates, and
@@ -21,5 +23,20 @@ double measure_fma_peak_gflops(double seconds, bool avx2_fma);
 // pass. With `avx2` the sum uses ymm loads, else SSE2 (x86-64 baseline). Returns 0 if the
 // buffer cannot be allocated.
 double measure_memory_bandwidth_gbps(double seconds, bool avx2);
+
+// Single-thread int8 multiply-add throughput in GOP/s, with the AVX2 int8 dot-product idiom:
+// vpmaddubsw (u8 × s8, adjacent pairs summed to s16) then vpmaddwd by ones (pairs of s16 summed
+// to s32) then vpaddd into the accumulator. Convention: one u8×s8 multiply-add counts 2 ops, as
+// an FMA lane counts 2 FLOPs, so a ymm vpmaddubsw is 64 ops; the vpmaddwd/vpaddd that widen and
+// accumulate are overhead, not counted. 10 independent chains, best of ~10 slices. VNNI
+// (vpdpbusd) is not measured here. Returns 0 when `avx2` is false.
+double measure_int8_peak_gops(double seconds, bool avx2);
+
+// Single-thread streaming read bandwidth in GB/s of a `bytes`-sized buffer that is read over and
+// over, so it stays in whichever cache level it fits (half the L2 measures the L2): the buffer
+// is summed repeatedly in slices of ≥ 0.2 ms for about `seconds`, best slice. `bytes` is rounded
+// down to a multiple of 128 (at least 4 KiB). ymm loads with `avx2`, else SSE2. Returns 0 if the
+// buffer cannot be allocated.
+double measure_cache_bandwidth_gbps(double seconds, size_t bytes, bool avx2);
 
 }  // namespace finch::kernels

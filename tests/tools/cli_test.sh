@@ -91,6 +91,13 @@ if [ -f "$relu" ]; then  # the op renamed in place (same length: the protobuf st
   check "validate: unknown op" 1 "FAILED *ops known .*op Rulu \(opset [0-9]*\) has no schema" -- "$finch" validate "$tmp/rulu.onnx"
 fi
 
+# finch machine: measures once (~3 s with one thread), caches in FINCH_MACHINE_CACHE, reloads.
+mcache="$tmp/cache/machine.json"
+check "machine --json measures" 0 '"fma_gflops": \[[0-9.e+-]+\], "int8_gops": [0-9.e+-]+' -- env FINCH_MACHINE_CACHE="$mcache" "$finch" machine --json --threads 1
+check "machine: the cache is reused" 0 "loaded from .*/cache/machine.json" -- env FINCH_MACHINE_CACHE="$mcache" "$finch" machine --threads 1
+check "machine --refresh measures again" 0 "measured now, cached in .*machine.json; --refresh" -- env FINCH_MACHINE_CACHE="$mcache" "$finch" machine --refresh --threads 1
+check "machine: unknown option" 1 "unknown option --frobs" -- "$finch" machine --frobs 2
+
 if [ "$fails" -ne 0 ]; then
   echo "$fails CLI check(s) failed"
   exit 1

@@ -9,6 +9,12 @@ namespace finch::kernels::avx2 {
 // (so the work cannot be dropped). FLOPs done: iters · 12 · 8 · 2.
 float FmaChains(int64_t iters);
 
+// Runs `iters` × 10 independent chains of acc += vpmaddwd(vpmaddubsw(acc bytes, b), 1): each
+// chain feeds its accumulator back as the u8 operand so no product can be hoisted out of the
+// loop. int8 multiply-adds done: iters · 10 · 32 (ops: twice that). Returns a value depending on
+// all chains.
+int32_t Int8DotChains(int64_t iters);
+
 // Σ of n floats (n a multiple of 32, p 32-byte aligned), with four ymm accumulators.
 float StreamSum(const float* p, int64_t n);
 

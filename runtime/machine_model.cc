@@ -1,0 +1,436 @@
+#include "runtime/machine_model.h"
+
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <thread>
+
+#include "kernels/machine/peak.h"
+#include "runtime/cpu_features.h"
+
+namespace finch {
+namespace {
+
+// Seconds per measurement; with N thread counts the FMA sweep takes at most ~1.5 s in all, so the
+// whole measurement stays around 3-4 s.
+constexpr double kFmaSweepSeconds = 1.5;
+constexpr double kFmaSecondsPerCount = 0.3;
+constexpr double kInt8Seconds = 0.3;
+constexpr double kL2Seconds = 0.3;
+constexpr double kDramSeconds = 0.5;
+constexpr int64_t kDefaultL2Bytes = 256 << 10;  // when CPUID does not say
+
+std::string IsaList(const CpuFeatures& f) {
+  const std::pair<const char*, bool> isa[] = {
+      {"sse4.1", f.sse4_1},     {"avx", f.avx},
+      {"avx2", f.avx2},         {"fma", f.fma},
+      {"f16c", f.f16c},         {"avx_vnni", f.avx_vnni},
+      {"avx512f", f.avx512f},   {"avx512bw", f.avx512bw},
+      {"avx512vl", f.avx512vl}, {"avx512_vnni", f.avx512_vnni}};
+  std::string out;
+  for (const auto& [name, on] : isa) {
+    if (on) out += (out.empty() ? "" : " ") + std::string(name);
+  }
+  return out.empty() ? "scalar only" : out;
+}
+
+std::string UtcNow() {
+  const time_t now = time(nullptr);
+  tm t{};
+  gmtime_r(&now, &t);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &t);
+  return buf;
+}
+
+// FMA peak of `threads` threads running at once: each runs the single-thread measurement (on its
+// own thread CPU time) after all have started, and the rates are summed. Threads on SMT siblings
+// share one core's FMA units, which their CPU time shows.
+double MultiThreadFmaPeak(int threads, double seconds, bool avx2_fma) {
+  if (threads <= 1) return kernels::measure_fma_peak_gflops(seconds, avx2_fma);
+  std::vector<double> rates(static_cast<size_t>(threads), 0.0);
+  std::atomic<int> started{0};
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      started.fetch_add(1);
+      while (started.load() < threads) std::this_thread::yield();
+      rates[static_cast<size_t>(t)] = kernels::measure_fma_peak_gflops(seconds, avx2_fma);
+    });
+  }
+  for (std::thread& th : pool) th.join();
+  double sum = 0;
+  for (double r : rates) sum += r;
+  return sum;
+}
+
+// ---- JSON: just what MachineModelToJson writes, parsed defensively. ----
+
+std::string JsonString(const std::string& s) {
+  std::string out = "\"";
+  for (const char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof(buf), "\\u%04x", static_cast<unsigned>(c));
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+// The shortest of %.15g / %.17g that reads back to the same double.
+std::string JsonNumber(double x) {
+  char buf[40];
+  std::snprintf(buf, sizeof(buf), "%.15g", x);
+  if (std::strtod(buf, nullptr) != x) std::snprintf(buf, sizeof(buf), "%.17g", x);
+  return buf;
+}
+
+struct JsonValue {
+  enum Kind { kNull, kBool, kNumber, kString, kArray, kObject } kind = kNull;
+  double number = 0;
+  std::string str;
+  std::vector<JsonValue> items;
+  std::map<std::string, JsonValue> fields;
+};
+
+class JsonParser {
+ public:
+  explicit JsonParser(const std::string& text) : s_(text) {}
+
+  Status Parse(JsonValue* out) {
+    FINCH_RETURN_IF_ERROR(Value(out, 0));
+    SkipSpace();
+    if (pos_ != s_.size()) return Error("trailing characters");
+    return Status::Ok();
+  }
+
+ private:
+  static constexpr int kMaxDepth = 16;
+
+  Status Error(const std::string& what) const {
+    return InvalidArgument("machine model JSON: ", what, " at offset ", pos_);
+  }
+  void SkipSpace() {
+    while (pos_ < s_.size() &&
+           (s_[pos_] == ' ' || s_[pos_] == '\n' || s_[pos_] == '\r' || s_[pos_] == '\t')) {
+      ++pos_;
+    }
+  }
+  bool Consume(char c) {
+    SkipSpace();
+    if (pos_ < s_.size() && s_[pos_] == c) {
+      ++pos_;
+      return true;
+    }
+    return false;
+  }
+
+  Status Value(JsonValue* v, int depth) {
+    if (depth > kMaxDepth) return Error("nesting too deep");
+    SkipSpace();
+    if (pos_ >= s_.size()) return Error("unexpected end");
+    const char c = s_[pos_];
+    if (c == '{') return Object(v, depth);
+    if (c == '[') return Array(v, depth);
+    if (c == '"') {
+      v->kind = JsonValue::kString;
+      return String(&v->str);
+    }
+    for (const char* word : {"true", "false", "null"}) {
+      if (s_.compare(pos_, std::strlen(word), word) == 0) {
+        pos_ += std::strlen(word);
+        v->kind = word[0] == 'n' ? JsonValue::kNull : JsonValue::kBool;
+        v->number = word[0] == 't';
+        return Status::Ok();
+      }
+    }
+    if (c == '-' || (c >= '0' && c <= '9')) {
+      size_t end = pos_;
+      while (end < s_.size() && std::strchr("+-.eE0123456789", s_[end]) != nullptr) ++end;
+      const std::string token = s_.substr(pos_, end - pos_);
+      char* stop = nullptr;
+      v->number = std::strtod(token.c_str(), &stop);
+      if (stop != token.c_str() + token.size()) return Error("bad number \"" + token + "\"");
+      v->kind = JsonValue::kNumber;
+      pos_ = end;
+      return Status::Ok();
+    }
+    return Error(std::string("unexpected character '") + c + "'");
+  }
+
+  Status String(std::string* out) {
+    ++pos_;  // opening quote
+    while (pos_ < s_.size()) {
+      const char c = s_[pos_++];
+      if (c == '"') return Status::Ok();
+      if (c != '\\') {
+        *out += c;
+        continue;
+      }
+      if (pos_ >= s_.size()) break;
+      const char e = s_[pos_++];
+      switch (e) {
+        case '"':
+        case '\\':
+        case '/':
+          *out += e;
+          break;
+        case 'n':
+          *out += '\n';
+          break;
+        case 't':
+          *out += '\t';
+          break;
+        case 'r':
+          *out += '\r';
+          break;
+        case 'b':
+          *out += '\b';
+          break;
+        case 'f':
+          *out += '\f';
+          break;
+        case 'u': {
+          // Only what we write: \u00XX control characters. Anything wider becomes '?'.
+          if (pos_ + 4 > s_.size()) return Error("truncated \\u escape");
+          char* stop = nullptr;
+          const std::string hex = s_.substr(pos_, 4);
+          const long code = std::strtol(hex.c_str(), &stop, 16);
+          if (stop != hex.c_str() + 4) return Error("bad \\u escape");
+          *out += code < 0x80 ? static_cast<char>(code) : '?';
+          pos_ += 4;
+          break;
+        }
+        default:
+          return Error(std::string("bad escape \\") + e);
+      }
+    }
+    return Error("unterminated string");
+  }
+
+  Status Array(JsonValue* v, int depth) {
+    ++pos_;
+    v->kind = JsonValue::kArray;
+    if (Consume(']')) return Status::Ok();
+    for (;;) {
+      v->items.emplace_back();
+      FINCH_RETURN_IF_ERROR(Value(&v->items.back(), depth + 1));
+      if (Consume(']')) return Status::Ok();
+      if (!Consume(',')) return Error("expected ',' or ']'");
+    }
+  }
+
+  Status Object(JsonValue* v, int depth) {
+    ++pos_;
+    v->kind = JsonValue::kObject;
+    if (Consume('}')) return Status::Ok();
+    for (;;) {
+      SkipSpace();
+      if (pos_ >= s_.size() || s_[pos_] != '"') return Error("expected a key");
+      std::string key;
+      FINCH_RETURN_IF_ERROR(String(&key));
+      if (!Consume(':')) return Error("expected ':'");
+      FINCH_RETURN_IF_ERROR(Value(&v->fields[key], depth + 1));
+      if (Consume('}')) return Status::Ok();
+      if (!Consume(',')) return Error("expected ',' or '}'");
+    }
+  }
+
+  const std::string& s_;
+  size_t pos_ = 0;
+};
+
+const JsonValue* Field(const JsonValue& obj, const char* name, JsonValue::Kind kind) {
+  const auto it = obj.fields.find(name);
+  if (it == obj.fields.end() || it->second.kind != kind) return nullptr;
+  return &it->second;
+}
+
+StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return NotFound("cannot open ", path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) return IoError("cannot read ", path);
+  return ss.str();
+}
+
+// Writes via a temporary file and rename, so a reader never sees half a file.
+Status WriteFileAtomically(const std::string& path, const std::string& text) {
+  std::error_code ec;
+  const std::filesystem::path p(path);
+  if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path(), ec);
+  const std::string tmp = path + ".tmp" + std::to_string(static_cast<long>(getpid()));
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) return IoError("cannot write ", tmp);
+    out << text << '\n';
+    if (!out.flush()) return IoError("cannot write ", tmp);
+  }
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::filesystem::remove(tmp, ec);
+    return IoError("cannot rename ", tmp, " to ", path);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+MachineModel MeasureMachine(int max_threads) {
+  max_threads = std::max(1, max_threads);
+  const CpuFeatures& f = GetCpuFeatures();
+  const bool avx2_fma = f.avx2 && f.fma;
+  MachineModel m;
+  m.key = f.Summary();
+  m.cpu = f.brand.empty() ? "unknown CPU" : f.brand;
+  m.isa = IsaList(f);
+  m.l1d = f.l1d_bytes;
+  m.l2 = f.l2_bytes;
+  m.l3 = f.l3_bytes;
+  const double per_count = std::min(kFmaSecondsPerCount, kFmaSweepSeconds / max_threads);
+  for (int t = 1; t <= max_threads; ++t) {
+    m.fma_gflops.push_back(MultiThreadFmaPeak(t, per_count, avx2_fma));
+  }
+  m.int8_gops = kernels::measure_int8_peak_gops(kInt8Seconds, f.avx2);
+  const int64_t l2 = f.l2_bytes > 0 ? f.l2_bytes : kDefaultL2Bytes;
+  m.l2_gbps =
+      kernels::measure_cache_bandwidth_gbps(kL2Seconds, static_cast<size_t>(l2 / 2), f.avx2);
+  m.dram_gbps = kernels::measure_memory_bandwidth_gbps(kDramSeconds, f.avx2);
+  m.measured_at = UtcNow();
+  return m;
+}
+
+std::string MachineModelToJson(const MachineModel& m) {
+  std::string fma = "[";
+  for (size_t i = 0; i < m.fma_gflops.size(); ++i) {
+    fma += (i ? ", " : "") + JsonNumber(m.fma_gflops[i]);
+  }
+  fma += "]";
+  return "{\"key\": " + JsonString(m.key) + ", \"cpu\": " + JsonString(m.cpu) +
+         ", \"isa\": " + JsonString(m.isa) + ", \"l1d\": " + std::to_string(m.l1d) +
+         ", \"l2\": " + std::to_string(m.l2) + ", \"l3\": " + std::to_string(m.l3) +
+         ", \"fma_gflops\": " + fma + ", \"int8_gops\": " + JsonNumber(m.int8_gops) +
+         ", \"dram_gbps\": " + JsonNumber(m.dram_gbps) + ", \"l2_gbps\": " + JsonNumber(m.l2_gbps) +
+         ", \"measured_at\": " + JsonString(m.measured_at) +
+         ", \"conventions\": \"FMA lane = 2 FLOPs; int8 multiply-add = 2 ops; GB/s = 1e9 B/s; "
+         "fma_gflops[i] = i+1 threads; other rates single-thread\"}";
+}
+
+StatusOr<MachineModel> MachineModelFromJson(const std::string& text) {
+  JsonValue root;
+  FINCH_RETURN_IF_ERROR(JsonParser(text).Parse(&root));
+  if (root.kind != JsonValue::kObject) return InvalidArgument("machine model JSON: not an object");
+  MachineModel m;
+  const auto str = [&](const char* name, std::string* out) -> Status {
+    const JsonValue* v = Field(root, name, JsonValue::kString);
+    if (v == nullptr) return InvalidArgument("machine model JSON: no string \"", name, "\"");
+    *out = v->str;
+    return Status::Ok();
+  };
+  // Rates and sizes must be finite and non-negative; sizes also fit in int64.
+  const auto num = [&](const char* name, double* out) -> Status {
+    const JsonValue* v = Field(root, name, JsonValue::kNumber);
+    if (v == nullptr) return InvalidArgument("machine model JSON: no number \"", name, "\"");
+    if (!(v->number >= 0 && v->number < 1e18)) {
+      return InvalidArgument("machine model JSON: \"", name, "\" is out of range");
+    }
+    *out = v->number;
+    return Status::Ok();
+  };
+  const auto size = [&](const char* name, int64_t* out) -> Status {
+    double x = 0;
+    FINCH_RETURN_IF_ERROR(num(name, &x));
+    *out = static_cast<int64_t>(x);
+    return Status::Ok();
+  };
+  FINCH_RETURN_IF_ERROR(str("key", &m.key));
+  FINCH_RETURN_IF_ERROR(str("cpu", &m.cpu));
+  FINCH_RETURN_IF_ERROR(str("isa", &m.isa));
+  FINCH_RETURN_IF_ERROR(str("measured_at", &m.measured_at));
+  FINCH_RETURN_IF_ERROR(size("l1d", &m.l1d));
+  FINCH_RETURN_IF_ERROR(size("l2", &m.l2));
+  FINCH_RETURN_IF_ERROR(size("l3", &m.l3));
+  FINCH_RETURN_IF_ERROR(num("int8_gops", &m.int8_gops));
+  FINCH_RETURN_IF_ERROR(num("dram_gbps", &m.dram_gbps));
+  FINCH_RETURN_IF_ERROR(num("l2_gbps", &m.l2_gbps));
+  const JsonValue* fma = Field(root, "fma_gflops", JsonValue::kArray);
+  if (fma == nullptr || fma->items.empty()) {
+    return InvalidArgument("machine model JSON: no non-empty array \"fma_gflops\"");
+  }
+  for (const JsonValue& v : fma->items) {
+    if (v.kind != JsonValue::kNumber || !(v.number >= 0 && v.number < 1e18)) {
+      return InvalidArgument("machine model JSON: \"fma_gflops\" holds a non-number");
+    }
+    m.fma_gflops.push_back(v.number);
+  }
+  return m;
+}
+
+std::string MachineCachePath() {
+  const auto env = [](const char* name) -> std::string {
+    const char* v = std::getenv(name);
+    return v != nullptr ? v : "";
+  };
+  if (!env("FINCH_MACHINE_CACHE").empty()) return env("FINCH_MACHINE_CACHE");
+  if (!env("XDG_CACHE_HOME").empty()) return env("XDG_CACHE_HOME") + "/finch/machine.json";
+  if (!env("HOME").empty()) return env("HOME") + "/.cache/finch/machine.json";
+  return "";
+}
+
+std::string MachineKey() { return GetCpuFeatures().Summary(); }
+
+LoadedMachine LoadOrMeasureMachine(bool refresh, int threads) {
+  threads = std::max(1, threads);
+  LoadedMachine out;
+  out.cache_path = MachineCachePath();
+  if (out.cache_path.empty()) {
+    out.note = "no cache location (set FINCH_MACHINE_CACHE, XDG_CACHE_HOME or HOME)";
+  } else if (refresh) {
+    out.note = "--refresh";
+  } else {
+    StatusOr<std::string> text = ReadFile(out.cache_path);
+    if (!text.ok()) {
+      out.note = "no cache file yet";
+    } else {
+      StatusOr<MachineModel> cached = MachineModelFromJson(*text);
+      if (!cached.ok()) {
+        out.note = "cache file unreadable (" + cached.status().ToString() + ")";
+      } else if (cached->key != MachineKey()) {
+        out.note = "cache file is for another CPU or ISA setting (" + cached->key + ")";
+      } else if (static_cast<int>(cached->fma_gflops.size()) < threads) {
+        out.note = "cache file has " + std::to_string(cached->fma_gflops.size()) +
+                   " thread counts, " + std::to_string(threads) + " asked for";
+      } else {
+        out.model = std::move(*cached);
+        out.model.fma_gflops.resize(static_cast<size_t>(threads));
+        return out;
+      }
+    }
+  }
+  out.model = MeasureMachine(threads);
+  out.measured = true;
+  if (!out.cache_path.empty()) {
+    const Status written = WriteFileAtomically(out.cache_path, MachineModelToJson(out.model));
+    if (!written.ok()) out.note += (out.note.empty() ? "" : "; ") + written.ToString();
+  }
+  return out;
+}
+
+}  // namespace finch
