@@ -6,17 +6,25 @@
 // over --iters timed runs (after one untimed warm-up run), with the achieved GFLOP/s and GB/s
 // that follow. Then the totals, with the peak activation memory the plan's arena takes.
 //
+// Next to each measured time, the roofline prediction (runtime/roofline.h) on this machine's
+// model (runtime/machine_model.h, cached; measured once, ~3 s, on first use): "pred ms", "% roof"
+// = predicted / measured × 100 and "bound" (C compute, M memory); under the table the whole-model
+// error (Σ predicted − measured) / measured and the median per-layer |error|.
+//
 // --json writes {"totals": {...}, "layers": [...]}; --csv the layer table; --trace a Chrome
 // trace-event file of the run with the median wall time (chrome://tracing, ui.perfetto.dev):
 // one complete ("X") event per node. The runtime records each step's duration, not its start,
 // so events are laid end to end: ts = the sum of the durations before it.
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 
 #include "graph/cost/cost_model.h"
+#include "runtime/machine_model.h"
+#include "runtime/roofline.h"
 #include "runtime/session.h"
 #include "tools/cli_util.h"
 #include "tools/commands.h"
@@ -35,6 +43,7 @@ struct Layer {
   const NodeCostEntry* cost = nullptr;
   std::vector<double> samples;  // ms, one per timed run
   double ms = 0;                // their median
+  RooflinePrediction pred;      // zero when the cost is unknown
 };
 
 double Median(std::vector<double> v) {
@@ -104,24 +113,34 @@ struct Totals {
   double measured_ms = 0;  // sum of the per-node medians
   double run_ms = 0;       // median wall time of a profiled run
   size_t peak_activation_bytes = 0;
+  double predicted_ms = 0;                // sum of the per-node roofline predictions
+  double prediction_error_pct = 0;        // (predicted_ms - measured_ms) / measured_ms × 100
+  double median_abs_layer_error_pct = 0;  // over the layers with a known cost and a time > 0
 };
+
+// "% roof": predicted / measured × 100 (0 when nothing was measured).
+double RoofPct(const Layer& l) { return l.ms > 0 ? l.pred.predicted_ms / l.ms * 100.0 : 0.0; }
 
 Status WriteJson(const std::string& path, const std::string& model, const Session& session,
                  int64_t iters, const ModelCost& cost, const Totals& t,
                  const std::vector<Layer>& layers) {
   std::ofstream out(path);
   out << "{\"model\": " << JsonString(model) << ", \"threads\": " << session.threads()
-      << ", \"iters\": " << iters << ", \"optimized\": "
-      << (session.pass_records().empty() ? "false" : "true")
-      << ",\n \"convention\": " << JsonString(kConvention) << ",\n \"totals\": {\"nodes\": "
-      << layers.size() << ", \"params\": " << cost.params << ", \"macs\": " << cost.macs
-      << ", \"flops\": " << JsonNumber(cost.flops()) << ", \"other_ops\": " << cost.other_ops
-      << ", \"weight_bytes\": " << cost.weight_bytes
+      << ", \"iters\": " << iters
+      << ", \"optimized\": " << (session.pass_records().empty() ? "false" : "true")
+      << ",\n \"convention\": " << JsonString(kConvention)
+      << ",\n \"totals\": {\"nodes\": " << layers.size() << ", \"params\": " << cost.params
+      << ", \"macs\": " << cost.macs << ", \"flops\": " << JsonNumber(cost.flops())
+      << ", \"other_ops\": " << cost.other_ops << ", \"weight_bytes\": " << cost.weight_bytes
       << ", \"activation_bytes\": " << cost.input_bytes + cost.output_bytes
       << ", \"peak_activation_bytes\": " << t.peak_activation_bytes
       << ", \"measured_ms\": " << JsonNumber(t.measured_ms)
       << ", \"run_median_ms\": " << JsonNumber(t.run_ms)
-      << ", \"unknown_cost_nodes\": " << cost.unknown_nodes << "},\n \"layers\": [";
+      << ", \"unknown_cost_nodes\": " << cost.unknown_nodes
+      << ", \"predicted_ms\": " << JsonNumber(t.predicted_ms)
+      << ", \"prediction_error_pct\": " << JsonNumber(t.prediction_error_pct)
+      << ", \"median_abs_layer_error_pct\": " << JsonNumber(t.median_abs_layer_error_pct)
+      << "},\n \"layers\": [";
   for (size_t i = 0; i < layers.size(); ++i) {
     const Layer& l = layers[i];
     out << (i ? ",\n  " : "\n  ") << "{\"name\": " << JsonString(l.node->name)
@@ -135,7 +154,9 @@ Status WriteJson(const std::string& path, const std::string& model, const Sessio
           << ", \"input_bytes\": " << c.input_bytes << ", \"output_bytes\": " << c.output_bytes
           << ", \"bytes\": " << c.bytes() << ", \"intensity\": " << JsonNumber(c.intensity())
           << ", \"gflops\": " << JsonNumber(Rate(c.flops(), l.ms))
-          << ", \"gbps\": " << JsonNumber(Rate(static_cast<double>(c.bytes()), l.ms));
+          << ", \"gbps\": " << JsonNumber(Rate(static_cast<double>(c.bytes()), l.ms))
+          << ", \"predicted_ms\": " << JsonNumber(l.pred.predicted_ms)
+          << ", \"bound\": " << JsonString(l.pred.compute_bound ? "compute" : "memory");
     } else {
       out << ", \"kind\": null, \"params\": null, \"macs\": null, \"bytes\": null, "
              "\"intensity\": null";
@@ -203,23 +224,31 @@ Status WriteTrace(const std::string& path, const std::vector<Layer>& layers, siz
 }
 
 void PrintTable(const std::vector<Layer>& layers) {
-  std::printf("%-40s %-23s %-16s %10s %14s %12s %8s %9s %8s %7s\n", "node", "op", "output",
-              "params", "MACs", "bytes", "FLOP/B", "ms", "GFLOP/s", "GB/s");
+  std::printf("%-40s %-23s %-16s %10s %14s %12s %8s %9s %8s %7s %9s %6s %5s\n", "node", "op",
+              "output", "params", "MACs", "bytes", "FLOP/B", "ms", "GFLOP/s", "GB/s", "pred ms",
+              "% roof", "bound");
   for (const Layer& l : layers) {
     std::printf("%-40s %-23s %-16s ", Tail(l.node->name, 40).c_str(), Tail(l.op, 23).c_str(),
                 Tail(l.shape, 16).c_str());
     if (l.cost && l.cost->known) {
       const NodeCost& c = l.cost->cost;
-      std::printf("%10s %14s %12s %8.2f %9.4f ", Commas(c.params).c_str(),
-                  Commas(c.macs).c_str(), Commas(c.bytes()).c_str(), c.intensity(), l.ms);
+      std::printf("%10s %14s %12s %8.2f %9.4f ", Commas(c.params).c_str(), Commas(c.macs).c_str(),
+                  Commas(c.bytes()).c_str(), c.intensity(), l.ms);
       if (c.macs > 0) {
         std::printf("%8.2f", Rate(c.flops(), l.ms));
       } else {
         std::printf("%8s", "-");
       }
-      std::printf(" %7.2f\n", Rate(static_cast<double>(c.bytes()), l.ms));
+      std::printf(" %7.2f %9.4f ", Rate(static_cast<double>(c.bytes()), l.ms), l.pred.predicted_ms);
+      if (l.ms > 0) {
+        std::printf("%6.0f", RoofPct(l));
+      } else {
+        std::printf("%6s", "-");
+      }
+      std::printf(" %5s\n", l.pred.compute_bound ? "C" : "M");
     } else {
-      std::printf("%10s %14s %12s %8s %9.4f %8s %7s\n", "?", "?", "?", "?", l.ms, "?", "?");
+      std::printf("%10s %14s %12s %8s %9.4f %8s %7s %9s %6s %5s\n", "?", "?", "?", "?", l.ms, "?",
+                  "?", "?", "?", "?");
     }
   }
 }
@@ -236,8 +265,9 @@ Status ProfileCommand(Args& args) {
   const bool no_opt = args.Has("no-opt");
   FINCH_RETURN_IF_ERROR(args.CheckAllUsed());
   if (args.positional().size() != 1) {
-    return InvalidArgument("usage: finch profile MODEL [--threads N] [--no-opt] [--iters N] "
-                           "[--input FILE.pb ...] [--json FILE] [--csv FILE] [--trace FILE.json]");
+    return InvalidArgument(
+        "usage: finch profile MODEL [--threads N] [--no-opt] [--iters N] "
+        "[--input FILE.pb ...] [--json FILE] [--csv FILE] [--trace FILE.json]");
   }
   if (threads < 0 || threads > 1024) return InvalidArgument("--threads must be 0..1024");
   if (iters < 1 || iters > 100000) return InvalidArgument("--iters must be 1..100000");
@@ -266,6 +296,18 @@ Status ProfileCommand(Args& args) {
     l.shape = l.output_shapes.empty() ? "" : l.output_shapes[0];
   }
 
+  // The roofs, before any timing: measuring them (first use only) must not overlap a timed run.
+  const int model_threads = std::max(session->threads(), 1);
+  const LoadedMachine machine = LoadOrMeasureMachine(false, model_threads);
+  if (machine.measured) {
+    std::printf("machine model measured now (about 3 s, first use only)%s%s\n",
+                machine.cache_path.empty() ? "" : ", cached in ", machine.cache_path.c_str());
+  }
+  if (!machine.note.empty()) std::printf("machine model: %s\n", machine.note.c_str());
+  for (Layer& l : layers) {
+    if (l.cost && l.cost->known) l.pred = PredictNode(l.cost->cost, machine.model, model_threads);
+  }
+
   RunOptions run_options;
   run_options.time_steps = true;
   FINCH_RETURN_IF_ERROR(session->Run(inputs).status());  // warm-up: arenas, caches
@@ -288,7 +330,17 @@ Status ProfileCommand(Args& args) {
   for (Layer& l : layers) {
     l.ms = Median(l.samples);
     totals.measured_ms += l.ms;
+    totals.predicted_ms += l.pred.predicted_ms;
   }
+  if (totals.measured_ms > 0) {
+    totals.prediction_error_pct =
+        (totals.predicted_ms - totals.measured_ms) / totals.measured_ms * 100.0;
+  }
+  std::vector<double> layer_errors;
+  for (const Layer& l : layers) {
+    if (l.cost && l.cost->known && l.ms > 0) layer_errors.push_back(std::abs(RoofPct(l) - 100.0));
+  }
+  totals.median_abs_layer_error_pct = Median(layer_errors);
 
   PrintTable(layers);
   std::printf("\n%s (%s).\n", kConvention, "intensity = FLOPs / (weight + input + output bytes)");
@@ -299,16 +351,24 @@ Status ProfileCommand(Args& args) {
   std::printf("params: %s   MACs: %s   FLOPs: %s   other ops: %s\n", Commas(cost.params).c_str(),
               Commas(cost.macs).c_str(), Commas(static_cast<int64_t>(cost.flops())).c_str(),
               Commas(cost.other_ops).c_str());
-  std::printf("weight bytes: %s (%.2f MiB)   activation bytes moved: %s   peak activation: %s "
-              "(%.2f MiB arena)\n",
-              Commas(cost.weight_bytes).c_str(), cost.weight_bytes / 1048576.0,
-              Commas(cost.input_bytes + cost.output_bytes).c_str(),
-              Commas(static_cast<int64_t>(totals.peak_activation_bytes)).c_str(),
-              totals.peak_activation_bytes / 1048576.0);
-  std::printf("measured: %.3f ms (sum of per-node medians), %.3f ms per run (median of %lld, "
-              "%d thread%s): %.2f GFLOP/s\n",
-              totals.measured_ms, totals.run_ms, static_cast<long long>(iters), session->threads(),
-              session->threads() == 1 ? "" : "s", Rate(cost.flops(), totals.run_ms));
+  std::printf(
+      "weight bytes: %s (%.2f MiB)   activation bytes moved: %s   peak activation: %s "
+      "(%.2f MiB arena)\n",
+      Commas(cost.weight_bytes).c_str(), cost.weight_bytes / 1048576.0,
+      Commas(cost.input_bytes + cost.output_bytes).c_str(),
+      Commas(static_cast<int64_t>(totals.peak_activation_bytes)).c_str(),
+      totals.peak_activation_bytes / 1048576.0);
+  std::printf(
+      "measured: %.3f ms (sum of per-node medians), %.3f ms per run (median of %lld, "
+      "%d thread%s): %.2f GFLOP/s\n",
+      totals.measured_ms, totals.run_ms, static_cast<long long>(iters), session->threads(),
+      session->threads() == 1 ? "" : "s", Rate(cost.flops(), totals.run_ms));
+  std::printf(
+      "roofline predicted: %.3f ms (sum over nodes, %d thread%s): whole-model error "
+      "%+.1f%%, median per-layer |error| %.1f%% (efficiencies are uncalibrated first "
+      "estimates, runtime/roofline.h)\n",
+      totals.predicted_ms, model_threads, model_threads == 1 ? "" : "s",
+      totals.prediction_error_pct, totals.median_abs_layer_error_pct);
 
   if (!json_path.empty()) {
     FINCH_RETURN_IF_ERROR(WriteJson(json_path, model, *session, iters, cost, totals, layers));

@@ -5,6 +5,8 @@ set -u
 finch="$1"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# finch profile loads (or measures once) the machine model: keep its cache out of $HOME.
+export FINCH_MACHINE_CACHE="$tmp/profile_cache/machine.json"
 fails=0
 check() {  # check NAME EXPECTED_RC PATTERN -- command...
   local name=$1 want_rc=$2 pattern=$3
@@ -69,6 +71,8 @@ check "profile trace has X events" 0 '"ph": "X"' -- grep -E '\{"ph": "X", "pid":
 if command -v python3 >/dev/null; then
   check "profile JSON and trace parse" 0 "^ok$" -- python3 -c 'import json, sys; p = json.load(open(sys.argv[1])); t = json.load(open(sys.argv[2])); assert p["totals"]["macs"] == sum(l["macs"] for l in p["layers"]); assert len([e for e in t["traceEvents"] if e["ph"] == "X"]) == len(p["layers"]); print("ok")' "$tmp/prof.json" "$tmp/trace.json"
 fi
+check "profile JSON has the roofline prediction" 0 'prediction_error_pct' -- grep -E '"totals": \{.*"predicted_ms": [0-9.e-]+, "prediction_error_pct": [0-9.e+-]+, "median_abs_layer_error_pct": [0-9.e+-]+\}' "$tmp/prof.json"
+check "profile prints the roofline columns" 0 "pred ms +% roof +bound" -- "$finch" profile "$tmp/small.onnx" --iters 1
 check "profile: --iters 0" 1 "\-\-iters must be 1" -- "$finch" profile "$tmp/small.onnx" --iters 0
 check "profile: no model" 1 "usage: finch profile" -- "$finch" profile
 check "profile: missing model" 1 "no such file" -- "$finch" profile "$tmp/nope.onnx"

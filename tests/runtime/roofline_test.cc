@@ -1,0 +1,81 @@
+// The roofline predictor against a fixed machine, numbers worked by hand.
+#include "runtime/roofline.h"
+
+#include <gtest/gtest.h>
+
+namespace finch {
+namespace {
+
+// 100 GFLOP/s on one thread, 200 on two; DRAM 20 GB/s, L2 100 GB/s per thread, 1 MiB L2.
+MachineModel Machine() {
+  MachineModel m;
+  m.fma_gflops = {100, 200};
+  m.dram_gbps = 20;
+  m.l2_gbps = 100;
+  m.l2 = 1 << 20;
+  return m;
+}
+
+TEST(Roofline, ComputeBoundConv) {
+  NodeCost c;
+  c.kind = "conv";
+  c.macs = 100000000;     // 2e8 FLOPs
+  c.other_ops = 1000000;  // + 1e6 = 2.01e8
+  c.weight_bytes = 100000;
+  c.input_bytes = 400000;
+  c.output_bytes = 400000;  // 9e5 bytes: fits the 1 MiB L2
+  RooflinePrediction p = PredictNode(c, Machine(), 1);
+  EXPECT_NEAR(p.compute_ms, 2.01e8 / (100 * 0.85 * 1e6), 1e-9);  // 2.3647 ms
+  EXPECT_NEAR(p.memory_ms, 9e5 / (100 * 1e6), 1e-12);            // 0.009 ms at L2 speed
+  EXPECT_TRUE(p.compute_bound);
+  EXPECT_DOUBLE_EQ(p.predicted_ms, p.compute_ms);
+
+  p = PredictNode(c, Machine(), 2);                              // twice the peak, two L2s
+  EXPECT_NEAR(p.compute_ms, 2.01e8 / (200 * 0.85 * 1e6), 1e-9);  // 1.1824 ms
+  EXPECT_NEAR(p.memory_ms, 9e5 / (200 * 1e6), 1e-12);
+  // More threads than were measured: the largest measured count.
+  EXPECT_NEAR(PredictNode(c, Machine(), 8).compute_ms, 2.01e8 / (200 * 0.85 * 1e6), 1e-9);
+  // Threads < 1 count as 1.
+  EXPECT_NEAR(PredictNode(c, Machine(), 0).compute_ms, 2.01e8 / (100 * 0.85 * 1e6), 1e-9);
+}
+
+TEST(Roofline, MemoryBoundElementwise) {
+  NodeCost c;
+  c.kind = "elementwise";  // an Add of two 1M-element float tensors
+  c.other_ops = 1000000;
+  c.input_bytes = 8000000;
+  c.output_bytes = 4000000;  // 1.2e7 bytes: far beyond L2, streams from DRAM
+  const RooflinePrediction p = PredictNode(c, Machine(), 1);
+  EXPECT_NEAR(p.compute_ms, 1e6 / (100 * 0.5 * 1e6), 1e-12);  // 0.02 ms
+  EXPECT_NEAR(p.memory_ms, 1.2e7 / (20 * 1e6), 1e-12);        // 0.6 ms
+  EXPECT_FALSE(p.compute_bound);
+  EXPECT_DOUBLE_EQ(p.predicted_ms, 0.6);
+  // Two threads: 2 MiB of L2 still too small; DRAM is one stream's rate.
+  EXPECT_NEAR(PredictNode(c, Machine(), 2).memory_ms, 0.6, 1e-12);
+}
+
+TEST(Roofline, L2FitDependsOnThreads) {
+  NodeCost c;
+  c.kind = "pool";
+  c.input_bytes = 1200000;
+  c.output_bytes = 300000;  // 1.5e6 bytes: over one L2 (1,048,576), within two
+  EXPECT_NEAR(PredictNode(c, Machine(), 1).memory_ms, 1.5e6 / (20 * 1e6), 1e-12);   // DRAM
+  EXPECT_NEAR(PredictNode(c, Machine(), 2).memory_ms, 1.5e6 / (200 * 1e6), 1e-12);  // 2 × L2
+}
+
+TEST(Roofline, Efficiencies) {
+  EXPECT_DOUBLE_EQ(KindEfficiency("pointwise"), 0.85);
+  EXPECT_DOUBLE_EQ(KindEfficiency("depthwise"), 0.45);
+  EXPECT_DOUBLE_EQ(KindEfficiency("inverted_residual"), 0.75);
+  EXPECT_DOUBLE_EQ(KindEfficiency("data"), 0.5);
+  // An empty machine model predicts nothing rather than dividing by zero.
+  NodeCost c;
+  c.kind = "conv";
+  c.macs = 10;
+  c.input_bytes = 10;
+  const RooflinePrediction p = PredictNode(c, MachineModel{}, 1);
+  EXPECT_EQ(p.predicted_ms, 0);
+}
+
+}  // namespace
+}  // namespace finch
