@@ -39,15 +39,15 @@ float StreamSumSse2(const float* p, int64_t n) {
 volatile float g_sink;  // keeps the measured results alive
 volatile int32_t g_isink;
 
-}  // namespace
-
-double measure_fma_peak_gflops(double seconds, bool avx2_fma) {
-  if (!avx2_fma) return 0;
-  // Calibrate a slice of ~seconds/10 (at least ~1 ms), then keep the fastest slice.
+// The best rate, in operations per ns, of `run(iters)` doing ops_per_iter·iters operations:
+// the slice is calibrated to ~seconds/10 (at least ~1 ms), then slices run for `seconds` and the
+// fastest counts.
+template <typename Run>
+double BestSliceRate(double seconds, double ops_per_iter, Run run) {
   int64_t iters = 1 << 14;
   for (;;) {
     const double t0 = Now();
-    g_sink = avx2::FmaChains(iters);
+    run(iters);
     if (Now() - t0 >= std::max(seconds / 10, 1e-3) || iters > (int64_t{1} << 40)) break;
     iters *= 2;
   }
@@ -55,11 +55,19 @@ double measure_fma_peak_gflops(double seconds, bool avx2_fma) {
   const double start = Now();
   do {
     const double t0 = Now();
-    g_sink = avx2::FmaChains(iters);
+    run(iters);
     const double t = Now() - t0;
-    if (t > 0) best = std::max(best, static_cast<double>(iters) * 12 * 8 * 2 / t);
+    if (t > 0) best = std::max(best, static_cast<double>(iters) * ops_per_iter / t);
   } while ((Now() - start) < seconds);
   return best * 1e-9;
+}
+
+}  // namespace
+
+double measure_fma_peak_gflops(double seconds, bool avx2_fma) {
+  if (!avx2_fma) return 0;
+  // 12 chains × 8 lanes × 2 FLOPs per iteration.
+  return BestSliceRate(seconds, 12 * 8 * 2, [](int64_t n) { g_sink = avx2::FmaChains(n); });
 }
 
 double measure_memory_bandwidth_gbps(double seconds, bool avx2) {
@@ -82,24 +90,8 @@ double measure_memory_bandwidth_gbps(double seconds, bool avx2) {
 
 double measure_int8_peak_gops(double seconds, bool avx2) {
   if (!avx2) return 0;
-  // As for FMA: calibrate a slice of ~seconds/10 (at least ~1 ms), keep the fastest slice.
-  int64_t iters = 1 << 14;
-  for (;;) {
-    const double t0 = Now();
-    g_isink = avx2::Int8DotChains(iters);
-    if (Now() - t0 >= std::max(seconds / 10, 1e-3) || iters > (int64_t{1} << 40)) break;
-    iters *= 2;
-  }
-  double best = 0;
-  const double start = Now();
-  do {
-    const double t0 = Now();
-    g_isink = avx2::Int8DotChains(iters);
-    const double t = Now() - t0;
-    // 10 chains × 32 u8·s8 multiply-adds per ymm vpmaddubsw × 2 ops each.
-    if (t > 0) best = std::max(best, static_cast<double>(iters) * 10 * 32 * 2 / t);
-  } while ((Now() - start) < seconds);
-  return best * 1e-9;
+  // 10 chains × 32 u8·s8 multiply-adds per ymm vpmaddubsw × 2 ops each.
+  return BestSliceRate(seconds, 10 * 32 * 2, [](int64_t n) { g_isink = avx2::Int8DotChains(n); });
 }
 
 double measure_cache_bandwidth_gbps(double seconds, size_t bytes, bool avx2) {
