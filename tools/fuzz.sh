@@ -19,8 +19,10 @@ seconds=${1:-60}
 max_len=${FINCH_FUZZ_MAX_LEN:-1048576}
 out=build-fuzz
 
-if ! command -v clang++ >/dev/null || ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1; then
-  echo "fuzz: needs clang and libFuzzer: apt-get install -y clang libclang-rt-14-dev" >&2
+# clang and its libFuzzer runtime come from Debian 12 (clang 14).
+bash tools/apt_install.sh clang libclang-rt-14-dev
+if ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1; then
+  echo "fuzz: libFuzzer not found after installing clang libclang-rt-14-dev" >&2
   exit 1
 fi
 
