@@ -17,6 +17,8 @@
 
 #include "kernels/machine/peak.h"
 #include "runtime/cpu_features.h"
+#include "runtime/json.h"
+#include "runtime/kernel_calibration.h"
 
 namespace finch {
 namespace {
@@ -74,194 +76,6 @@ double MultiThreadFmaPeak(int threads, double seconds, bool avx2_fma) {
   return sum;
 }
 
-// ---- JSON: just what MachineModelToJson writes, parsed defensively. ----
-
-std::string JsonString(const std::string& s) {
-  std::string out = "\"";
-  for (const char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof(buf), "\\u%04x", static_cast<unsigned>(c));
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
-
-// The shortest of %.15g / %.17g that reads back to the same double.
-std::string JsonNumber(double x) {
-  char buf[40];
-  std::snprintf(buf, sizeof(buf), "%.15g", x);
-  if (std::strtod(buf, nullptr) != x) std::snprintf(buf, sizeof(buf), "%.17g", x);
-  return buf;
-}
-
-struct JsonValue {
-  enum Kind { kNull, kBool, kNumber, kString, kArray, kObject } kind = kNull;
-  double number = 0;
-  std::string str;
-  std::vector<JsonValue> items;
-  std::map<std::string, JsonValue> fields;
-};
-
-class JsonParser {
- public:
-  explicit JsonParser(const std::string& text) : s_(text) {}
-
-  Status Parse(JsonValue* out) {
-    FINCH_RETURN_IF_ERROR(Value(out, 0));
-    SkipSpace();
-    if (pos_ != s_.size()) return Error("trailing characters");
-    return Status::Ok();
-  }
-
- private:
-  static constexpr int kMaxDepth = 16;
-
-  Status Error(const std::string& what) const {
-    return InvalidArgument("machine model JSON: ", what, " at offset ", pos_);
-  }
-  void SkipSpace() {
-    while (pos_ < s_.size() &&
-           (s_[pos_] == ' ' || s_[pos_] == '\n' || s_[pos_] == '\r' || s_[pos_] == '\t')) {
-      ++pos_;
-    }
-  }
-  bool Consume(char c) {
-    SkipSpace();
-    if (pos_ < s_.size() && s_[pos_] == c) {
-      ++pos_;
-      return true;
-    }
-    return false;
-  }
-
-  Status Value(JsonValue* v, int depth) {
-    if (depth > kMaxDepth) return Error("nesting too deep");
-    SkipSpace();
-    if (pos_ >= s_.size()) return Error("unexpected end");
-    const char c = s_[pos_];
-    if (c == '{') return Object(v, depth);
-    if (c == '[') return Array(v, depth);
-    if (c == '"') {
-      v->kind = JsonValue::kString;
-      return String(&v->str);
-    }
-    for (const char* word : {"true", "false", "null"}) {
-      if (s_.compare(pos_, std::strlen(word), word) == 0) {
-        pos_ += std::strlen(word);
-        v->kind = word[0] == 'n' ? JsonValue::kNull : JsonValue::kBool;
-        v->number = word[0] == 't';
-        return Status::Ok();
-      }
-    }
-    if (c == '-' || (c >= '0' && c <= '9')) {
-      size_t end = pos_;
-      while (end < s_.size() && std::strchr("+-.eE0123456789", s_[end]) != nullptr) ++end;
-      const std::string token = s_.substr(pos_, end - pos_);
-      char* stop = nullptr;
-      v->number = std::strtod(token.c_str(), &stop);
-      if (stop != token.c_str() + token.size()) return Error("bad number \"" + token + "\"");
-      v->kind = JsonValue::kNumber;
-      pos_ = end;
-      return Status::Ok();
-    }
-    return Error(std::string("unexpected character '") + c + "'");
-  }
-
-  Status String(std::string* out) {
-    ++pos_;  // opening quote
-    while (pos_ < s_.size()) {
-      const char c = s_[pos_++];
-      if (c == '"') return Status::Ok();
-      if (c != '\\') {
-        *out += c;
-        continue;
-      }
-      if (pos_ >= s_.size()) break;
-      const char e = s_[pos_++];
-      switch (e) {
-        case '"':
-        case '\\':
-        case '/':
-          *out += e;
-          break;
-        case 'n':
-          *out += '\n';
-          break;
-        case 't':
-          *out += '\t';
-          break;
-        case 'r':
-          *out += '\r';
-          break;
-        case 'b':
-          *out += '\b';
-          break;
-        case 'f':
-          *out += '\f';
-          break;
-        case 'u': {
-          // Only what we write: \u00XX control characters. Anything wider becomes '?'.
-          if (pos_ + 4 > s_.size()) return Error("truncated \\u escape");
-          char* stop = nullptr;
-          const std::string hex = s_.substr(pos_, 4);
-          const long code = std::strtol(hex.c_str(), &stop, 16);
-          if (stop != hex.c_str() + 4) return Error("bad \\u escape");
-          *out += code < 0x80 ? static_cast<char>(code) : '?';
-          pos_ += 4;
-          break;
-        }
-        default:
-          return Error(std::string("bad escape \\") + e);
-      }
-    }
-    return Error("unterminated string");
-  }
-
-  Status Array(JsonValue* v, int depth) {
-    ++pos_;
-    v->kind = JsonValue::kArray;
-    if (Consume(']')) return Status::Ok();
-    for (;;) {
-      v->items.emplace_back();
-      FINCH_RETURN_IF_ERROR(Value(&v->items.back(), depth + 1));
-      if (Consume(']')) return Status::Ok();
-      if (!Consume(',')) return Error("expected ',' or ']'");
-    }
-  }
-
-  Status Object(JsonValue* v, int depth) {
-    ++pos_;
-    v->kind = JsonValue::kObject;
-    if (Consume('}')) return Status::Ok();
-    for (;;) {
-      SkipSpace();
-      if (pos_ >= s_.size() || s_[pos_] != '"') return Error("expected a key");
-      std::string key;
-      FINCH_RETURN_IF_ERROR(String(&key));
-      if (!Consume(':')) return Error("expected ':'");
-      FINCH_RETURN_IF_ERROR(Value(&v->fields[key], depth + 1));
-      if (Consume('}')) return Status::Ok();
-      if (!Consume(',')) return Error("expected ',' or '}'");
-    }
-  }
-
-  const std::string& s_;
-  size_t pos_ = 0;
-};
-
-const JsonValue* Field(const JsonValue& obj, const char* name, JsonValue::Kind kind) {
-  const auto it = obj.fields.find(name);
-  if (it == obj.fields.end() || it->second.kind != kind) return nullptr;
-  return &it->second;
-}
-
 StatusOr<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return NotFound("cannot open ", path);
@@ -313,6 +127,14 @@ MachineModel MeasureMachine(int max_threads) {
   m.l2_gbps =
       kernels::measure_cache_bandwidth_gbps(kL2Seconds, static_cast<size_t>(l2 / 2), f.avx2);
   m.dram_gbps = kernels::measure_memory_bandwidth_gbps(kDramSeconds, f.avx2);
+  StatusOr<KernelCalibration> calibration = CalibrateKernels(m.fma_gflops[0]);
+  if (calibration.ok()) {
+    m.efficiency = std::move(calibration->efficiency);
+    m.transcendental_geps = calibration->transcendental_geps;
+    m.calibration_notes = std::move(calibration->notes);
+  } else {
+    m.calibration_notes.push_back("kernel calibration failed: " + calibration.status().ToString());
+  }
   m.measured_at = UtcNow();
   return m;
 }
@@ -323,30 +145,37 @@ std::string MachineModelToJson(const MachineModel& m) {
     fma += (i ? ", " : "") + JsonNumber(m.fma_gflops[i]);
   }
   fma += "]";
+  std::string eff = "{";
+  for (const auto& [cls, e] : m.efficiency) {
+    eff += (eff.size() > 1 ? ", " : "") + JsonString(cls) + ": " + JsonNumber(e);
+  }
+  eff += "}";
   return "{\"key\": " + JsonString(m.key) + ", \"cpu\": " + JsonString(m.cpu) +
          ", \"isa\": " + JsonString(m.isa) + ", \"l1d\": " + std::to_string(m.l1d) +
          ", \"l2\": " + std::to_string(m.l2) + ", \"l3\": " + std::to_string(m.l3) +
          ", \"fma_gflops\": " + fma + ", \"int8_gops\": " + JsonNumber(m.int8_gops) +
          ", \"dram_gbps\": " + JsonNumber(m.dram_gbps) + ", \"l2_gbps\": " + JsonNumber(m.l2_gbps) +
+         ", \"efficiency\": " + eff +
+         ", \"transcendental_geps\": " + JsonNumber(m.transcendental_geps) +
          ", \"measured_at\": " + JsonString(m.measured_at) +
          ", \"conventions\": \"FMA lane = 2 FLOPs; int8 multiply-add = 2 ops; GB/s = 1e9 B/s; "
-         "fma_gflops[i] = i+1 threads; other rates single-thread\"}";
+         "fma_gflops[i] = i+1 threads; other rates single-thread; efficiency = fraction of the "
+         "1-thread FMA peak per kernel class\"}";
 }
 
 StatusOr<MachineModel> MachineModelFromJson(const std::string& text) {
-  JsonValue root;
-  FINCH_RETURN_IF_ERROR(JsonParser(text).Parse(&root));
+  FINCH_ASSIGN_OR_RETURN(const JsonValue root, ParseJson(text, "machine model JSON"));
   if (root.kind != JsonValue::kObject) return InvalidArgument("machine model JSON: not an object");
   MachineModel m;
   const auto str = [&](const char* name, std::string* out) -> Status {
-    const JsonValue* v = Field(root, name, JsonValue::kString);
+    const JsonValue* v = JsonField(root, name, JsonValue::kString);
     if (v == nullptr) return InvalidArgument("machine model JSON: no string \"", name, "\"");
     *out = v->str;
     return Status::Ok();
   };
   // Rates and sizes must be finite and non-negative; sizes also fit in int64.
   const auto num = [&](const char* name, double* out) -> Status {
-    const JsonValue* v = Field(root, name, JsonValue::kNumber);
+    const JsonValue* v = JsonField(root, name, JsonValue::kNumber);
     if (v == nullptr) return InvalidArgument("machine model JSON: no number \"", name, "\"");
     if (!(v->number >= 0 && v->number < 1e18)) {
       return InvalidArgument("machine model JSON: \"", name, "\" is out of range");
@@ -370,7 +199,16 @@ StatusOr<MachineModel> MachineModelFromJson(const std::string& text) {
   FINCH_RETURN_IF_ERROR(num("int8_gops", &m.int8_gops));
   FINCH_RETURN_IF_ERROR(num("dram_gbps", &m.dram_gbps));
   FINCH_RETURN_IF_ERROR(num("l2_gbps", &m.l2_gbps));
-  const JsonValue* fma = Field(root, "fma_gflops", JsonValue::kArray);
+  FINCH_RETURN_IF_ERROR(num("transcendental_geps", &m.transcendental_geps));
+  const JsonValue* eff = JsonField(root, "efficiency", JsonValue::kObject);
+  if (eff == nullptr) return InvalidArgument("machine model JSON: no object \"efficiency\"");
+  for (const auto& [cls, v] : eff->fields) {
+    if (v.kind != JsonValue::kNumber || !(v.number > 0 && v.number < 10)) {
+      return InvalidArgument("machine model JSON: efficiency \"", cls, "\" is not in (0, 10)");
+    }
+    m.efficiency[cls] = v.number;
+  }
+  const JsonValue* fma = JsonField(root, "fma_gflops", JsonValue::kArray);
   if (fma == nullptr || fma->items.empty()) {
     return InvalidArgument("machine model JSON: no non-empty array \"fma_gflops\"");
   }

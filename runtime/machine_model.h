@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -29,12 +30,19 @@ struct MachineModel {
   double l2_gbps = 0;               // single-thread streaming read of half the L2
   int64_t l1d = 0, l2 = 0, l3 = 0;  // bytes, 0 when unknown
   std::string isa;                  // "avx2 fma f16c", ..., or "scalar only"
+  // Calibrated on finch's own kernels (runtime/kernel_calibration.h), single thread: the
+  // fraction of the FMA peak each kernel class reaches, and the rate of the fused-epilogue
+  // sigmoid/SiLU in G elements/s (0 when not measured).
+  std::map<std::string, double> efficiency;
+  double transcendental_geps = 0;
+  std::vector<std::string> calibration_notes;  // not cached
   std::string measured_at;          // UTC, ISO 8601
 };
 
-// Measures this machine (about 3-4 s): FMA peak for 1..max_threads threads (each count runs the
+// Measures this machine (about 5 s): FMA peak for 1..max_threads threads (each count runs the
 // single-thread measurement on that many std::threads at once, started together, and sums their
-// rates), then single-thread int8 peak, DRAM and L2 bandwidth. max_threads < 1 counts as 1.
+// rates), then single-thread int8 peak, DRAM and L2 bandwidth, then calibrates the kernel-class
+// efficiencies (CalibrateKernels). max_threads < 1 counts as 1.
 MachineModel MeasureMachine(int max_threads);
 
 // One JSON object on one line (no trailing newline).

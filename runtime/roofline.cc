@@ -15,17 +15,46 @@ double KindEfficiency(const std::string& kind) {
   return 0.5;
 }
 
+double ClassEfficiency(const MachineModel& m, const std::string& cls) {
+  const auto it = m.efficiency.find(cls);
+  if (it != m.efficiency.end() && it->second > 0) return it->second;
+  return KindEfficiency(cls.rfind("depthwise", 0) == 0 ? "depthwise" : cls);
+}
+
+WorkSplit SplitWork(const NodeCost& c, bool transcendentals_apart) {
+  WorkSplit w;
+  const bool depthwise_node = c.kind == "depthwise";
+  w.depthwise_class = "depthwise_" + c.depthwise_variant;
+  w.main_class = depthwise_node ? w.depthwise_class : c.kind;
+  w.depthwise = depthwise_node ? 0.0 : 2.0 * static_cast<double>(c.depthwise_macs);
+  w.main = c.flops() + static_cast<double>(c.other_ops) - w.depthwise;
+  if (transcendentals_apart) {
+    w.transcendentals = static_cast<double>(c.transcendentals);
+    w.main -= w.transcendentals;
+  }
+  return w;
+}
+
 RooflinePrediction PredictNode(const NodeCost& c, const MachineModel& m, int threads) {
   RooflinePrediction p;
   threads = std::max(threads, 1);
   double peak_gflops = 0;
   if (!m.fma_gflops.empty()) {
     const size_t i = std::min(static_cast<size_t>(threads), m.fma_gflops.size()) - 1;
-    peak_gflops = m.fma_gflops[i] * KindEfficiency(c.kind);
+    peak_gflops = m.fma_gflops[i];
   }
-  const double flops = c.flops() + static_cast<double>(c.other_ops);
-  // GFLOP/s = 1e6 FLOP per ms.
-  if (peak_gflops > 0) p.compute_ms = flops / (peak_gflops * 1e6);
+  if (peak_gflops > 0) {
+    // GFLOP/s = 1e6 FLOP per ms.
+    const double peak_per_ms = peak_gflops * 1e6;
+    const WorkSplit w = SplitWork(c, m.transcendental_geps > 0);
+    p.compute_ms = w.main / (peak_per_ms * ClassEfficiency(m, w.main_class));
+    if (w.depthwise > 0) {
+      p.compute_ms += w.depthwise / (peak_per_ms * ClassEfficiency(m, w.depthwise_class));
+    }
+    if (w.transcendentals > 0) {
+      p.compute_ms += w.transcendentals / (m.transcendental_geps * 1e6 * threads);
+    }
+  }
 
   const double bytes = static_cast<double>(c.bytes());
   const bool fits_l2 = m.l2 > 0 && bytes <= static_cast<double>(m.l2) * threads;

@@ -1,7 +1,8 @@
 // finch machine [--json] [--refresh] [--threads N]
 //
 // This CPU's roofs: FP32 FMA peak for 1..N threads, int8 multiply-add peak, DRAM and L2
-// bandwidth, cache sizes and ISA flags (runtime/machine_model.h). Measured once (~3-4 s) and
+// bandwidth, cache sizes and ISA flags (runtime/machine_model.h), and the fraction of the peak
+// finch's own kernels reach per class (runtime/kernel_calibration.h). Measured once (~5 s) and
 // cached; later calls read the cache unless --refresh. With --json, stdout carries exactly the
 // JSON object; the human notes (cache path, measured or loaded) go to stderr.
 #include <cstdio>
@@ -63,6 +64,17 @@ Status MachineCommand(Args& args) {
               m.int8_gops, m.int8_gops > 0 ? "" : " (needs AVX2)");
   std::printf("bandwidth (GB/s, 1 thread, streaming read): DRAM %.1f, L2 %.1f\n", m.dram_gbps,
               m.l2_gbps);
+  std::printf("kernel efficiency (fraction of the 1-thread FMA peak, finch's kernels, 1 thread):");
+  if (m.efficiency.empty()) std::printf(" not calibrated");
+  for (const auto& [cls, e] : m.efficiency) std::printf("\n  %-20s %5.1f%%", cls.c_str(), 100 * e);
+  std::printf("\n");
+  if (m.transcendental_geps > 0) {
+    std::printf("fused sigmoid/SiLU epilogue: %.2f G elements/s (1 thread)\n",
+                m.transcendental_geps);
+  }
+  for (const std::string& note : m.calibration_notes) {
+    std::printf("calibration note: %s\n", note.c_str());
+  }
   std::printf("measured at: %s\n", m.measured_at.c_str());
   return Status::Ok();
 }

@@ -23,11 +23,27 @@ Status Need(const Node& node, const InputShapes& in, size_t i, const char* what)
   return InvalidArgument(node.Describe(), ": the cost model needs input ", i, " (", what, ")");
 }
 
-// One other-op per element for each bias add, activation and residual add that is present.
-int64_t Epilogue(int64_t elements, bool bias, const FusedActivation& act, bool residual = false) {
+bool IsTranscendental(const FusedActivation& act) {
+  return act.kind == FusedActivationKind::kSigmoid || act.kind == FusedActivationKind::kSiLU;
+}
+
+// One other-op per element for each bias add, activation and residual add that is present; the
+// activation is also a transcendental when it is exp-based.
+void AddEpilogue(int64_t elements, bool bias, const FusedActivation& act, NodeCost* cost,
+                 bool residual = false) {
   const int64_t ops = (bias ? 1 : 0) + (act.kind != FusedActivationKind::kNone ? 1 : 0) +
                       (residual ? 1 : 0);
-  return ops * elements;
+  cost->other_ops += ops * elements;
+  if (IsTranscendental(act)) cost->transcendentals += elements;
+}
+
+std::string DepthwiseVariant(int64_t kernel_h, int64_t kernel_w, int64_t stride_h,
+                             int64_t stride_w) {
+  std::string v = "k" + std::to_string(kernel_h);
+  if (kernel_w != kernel_h) v += "x" + std::to_string(kernel_w);
+  v += "s" + std::to_string(stride_h);
+  if (stride_w != stride_h) v += "x" + std::to_string(stride_w);
+  return v;
 }
 
 Status ConvCost(const Node& node, const InputShapes& in, bool fused, NodeCost* cost) {
@@ -41,10 +57,15 @@ Status ConvCost(const Node& node, const InputShapes& in, bool fused, NodeCost* c
   if (fused) {
     FINCH_ASSIGN_OR_RETURN(act, ParseFusedActivation(node, ""));
   }
-  cost->other_ops = Epilogue(out_elements, Has(in, 2), act, fused && Has(in, 3));
+  AddEpilogue(out_elements, Has(in, 2), act, cost, fused && Has(in, 3));
   const bool pointwise = g.groups == 1 && Product(g.window.kernel) == 1;
   if (g.groups > 1 && g.in_channels == g.groups) {
     cost->kind = "depthwise";
+    cost->depthwise_macs = cost->macs;
+    if (g.window.kernel.size() == 2) {
+      cost->depthwise_variant = DepthwiseVariant(g.window.kernel[0], g.window.kernel[1],
+                                                 g.window.stride[0], g.window.stride[1]);
+    }
   } else {
     cost->kind = pointwise ? "pointwise" : "conv";
   }
@@ -81,7 +102,7 @@ Status GemmCost(const Node& node, const InputShapes& in, const Shape& out, bool 
   if (fused) {
     FINCH_ASSIGN_OR_RETURN(act, ParseFusedActivation(node, ""));
   }
-  cost->other_ops = Epilogue(g.m * g.n, Has(in, 2), act);
+  AddEpilogue(g.m * g.n, Has(in, 2), act, cost);
   cost->kind = "gemm";
   return Status::Ok();
 }
@@ -101,8 +122,9 @@ void SqueezeExciteWork(int64_t n, int64_t c, int64_t cr, int64_t hw, bool b1,
                        const FusedActivation& act, bool b2, const FusedActivation& gate,
                        NodeCost* cost) {
   cost->macs += 2 * n * c * cr;
-  cost->other_ops += n * c * hw + Epilogue(n * cr, b1, act) + Epilogue(n * c, b2, gate) +
-                     n * c * hw;
+  cost->other_ops += 2 * n * c * hw;  // the mean, the scale
+  AddEpilogue(n * cr, b1, act, cost);
+  AddEpilogue(n * c, b2, gate, cost);
 }
 
 Status SqueezeExciteCost(const Node& node, const InputShapes& in, NodeCost* cost) {
@@ -130,17 +152,19 @@ Status InvertedResidualCost(const Node& node, const InputShapes& in, NodeCost* c
   const int64_t in_hw = g.in_h * g.in_w, out_hw = g.out_h * g.out_w;
   if (g.expand) {
     cost->macs += n * g.in_channels * ch * in_hw;
-    cost->other_ops += Epilogue(n * ch * in_hw, Has(shapes, kIrExpandB), g.expand_act);
+    AddEpilogue(n * ch * in_hw, Has(shapes, kIrExpandB), g.expand_act, cost);
   }
-  cost->macs += n * ch * out_hw * g.kernel_h * g.kernel_w;
-  cost->other_ops += Epilogue(n * ch * out_hw, Has(shapes, kIrDepthwiseB), g.dw_act);
+  cost->depthwise_macs = n * ch * out_hw * g.kernel_h * g.kernel_w;
+  cost->depthwise_variant = DepthwiseVariant(g.kernel_h, g.kernel_w, g.stride_h, g.stride_w);
+  cost->macs += cost->depthwise_macs;
+  AddEpilogue(n * ch * out_hw, Has(shapes, kIrDepthwiseB), g.dw_act, cost);
   if (g.se) {
     SqueezeExciteWork(n, ch, g.se_channels, out_hw, Has(shapes, kIrSeReduceB), g.se_act,
                       Has(shapes, kIrSeExpandB), g.se_gate, cost);
   }
   cost->macs += n * ch * g.out_channels * out_hw;
-  cost->other_ops +=
-      Epilogue(n * g.out_channels * out_hw, Has(shapes, kIrProjectB), g.project_act, g.residual);
+  AddEpilogue(n * g.out_channels * out_hw, Has(shapes, kIrProjectB), g.project_act, cost,
+              g.residual);
   cost->kind = "inverted_residual";
   return Status::Ok();
 }

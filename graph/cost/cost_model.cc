@@ -90,6 +90,7 @@ void SimpleOpCost(const Node& node, const std::vector<TensorType>& in,
   } else if (OneOf(op, {"Softmax", "LogSoftmax", "Hardmax"})) {
     cost->kind = "softmax";
     cost->other_ops = in0;
+    if (op != "Hardmax") cost->transcendentals = in0;  // one exp per element
   } else if (IsNormOp(op)) {
     cost->kind = "norm";
     cost->other_ops = 2 * (out.empty() ? 0 : Elements(out[0]));
@@ -99,6 +100,10 @@ void SimpleOpCost(const Node& node, const std::vector<TensorType>& in,
   } else {
     cost->kind = "elementwise";
     cost->other_ops = out_elements;
+    if (OneOf(op, {"Sigmoid", "Tanh", "Exp", "Log", "Erf", "Gelu", "Softplus", "Elu", "Selu",
+                   "Celu", "Mish"})) {
+      cost->transcendentals = out_elements;
+    }
   }
 }
 
@@ -233,6 +238,7 @@ ModelCost CostOf(const Graph& graph, const std::vector<TensorType>& value_types,
     entry.cost = *cost;
     model.macs += entry.cost.macs;
     model.other_ops += entry.cost.other_ops;
+    model.transcendentals += entry.cost.transcendentals;
     model.input_bytes += entry.cost.input_bytes;
     model.output_bytes += entry.cost.output_bytes;
     for (size_t i = 0; i < constants.size(); ++i) {

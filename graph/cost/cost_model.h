@@ -16,7 +16,9 @@
 //   per input element for global pools, reductions and Softmax; two per element for
 //   normalizations (scale and shift once the statistics are known); 0 for data movement
 //   (Reshape, Transpose, Concat, Slice, Gather, ...). These are orders of magnitude for a
-//   roofline, not instruction counts.
+//   roofline, not instruction counts. transcendentals: the subset of other_ops that are
+//   exp-class functions (sigmoid, SiLU, tanh, erf, GELU, exp, softplus, softmax's exp), one per
+//   element they are applied to.
 //   Params (torchvision's count): elements of the trainable constants a node reads — the
 //   weights and biases of Conv/Gemm/MatMul/fused nodes, BatchNormalization's scale and bias
 //   (its running mean and variance are non-trainable: weight bytes, not params), normalization
@@ -46,6 +48,15 @@ struct NodeCost {
   int64_t input_bytes = 0;   // activations (and non-weight constants) read
   int64_t output_bytes = 0;  // written
   int64_t other_ops = 0;     // elementwise / pooling / normalization work, not MACs
+  // Of other_ops, the elements that go through an exp-class function (sigmoid, SiLU, tanh, erf,
+  // GELU, exp, softmax), in fused epilogues too: each costs tens of FMA-port instructions, so
+  // the roofline times them at the machine's measured rate, not as one FLOP.
+  int64_t transcendentals = 0;
+  // Of macs, those of a depthwise convolution (a depthwise node's all, an inverted-residual
+  // block's middle layer) and its kernel and stride, e.g. "k3s1": depthwise kernels reach a
+  // different fraction of the FMA peak per variant than the GEMMs around them.
+  int64_t depthwise_macs = 0;
+  std::string depthwise_variant;
   // "conv", "depthwise", "pointwise", "conv_transpose", "gemm", "matmul", "inverted_residual",
   // "squeeze_excite", "elementwise", "pool", "reduce", "softmax", "norm", "resize", "data".
   std::string kind;
@@ -90,6 +101,7 @@ struct ModelCost {
   int64_t input_bytes = 0;
   int64_t output_bytes = 0;
   int64_t other_ops = 0;
+  int64_t transcendentals = 0;
   int unknown_nodes = 0;  // nodes whose cost could not be computed
 
   double flops() const { return 2.0 * static_cast<double>(macs); }

@@ -5,7 +5,7 @@
 #include <memory>
 #include <vector>
 
-#include "graph/zoo/random_weights.h"
+#include "graph/zoo/layer_builder.h"
 
 namespace finch::zoo {
 namespace {
@@ -18,65 +18,14 @@ constexpr Stage kStages[] = {{1, 16, 1, 1},  {6, 24, 2, 2},  {6, 32, 3, 2}, {6, 
                              {6, 96, 3, 1},  {6, 160, 3, 2}, {6, 320, 1, 1}};
 constexpr int64_t kStemChannels = 32;
 constexpr int64_t kLastChannels = 1280;
-constexpr float kBnEpsilon = 1e-5f;
 
-// Adds nodes and seeded weights to a graph, naming everything after torchvision's modules.
-//
-// Weight distributions (all seeded per tensor, see random_weights.h):
-//   Conv weight  N(0, 2 / fan_in), fan_in = Cin/group · kh · kw (Kaiming-normal, fan_in mode).
-//     torchvision uses fan_out mode, which is fine in training because BatchNorm normalizes
-//     with batch statistics; with fixed running statistics (ours) fan_out would shrink the
-//     activations by ~Cout per depthwise layer. fan_in keeps E[x²] about constant through
-//     Conv -> ReLU6 pairs (ReLU halves it, the gain 2 restores it), so 52 layers stay in range.
-//   BN gamma 1 + 0.1·N, beta 0.05·N, running mean 0.05·N, running var U[0.75, 1.25): close to
-//     the identity but different per channel, so folding BN into Conv is tested for real.
-//   Gemm weight and bias N(0, 0.01²) (torchvision: weight N(0, 0.01²), bias 0).
-class Builder {
+// Adds MobileNetV2's blocks, naming everything after torchvision's modules. The weight
+// distributions are LayerBuilder's (graph/zoo/layer_builder.h); the classifier's weight and bias
+// are N(0, 0.01²) (torchvision: weight N(0, 0.01²), bias 0).
+class Builder : public LayerBuilder {
  public:
-  Builder(Graph* graph, const MobileNetV2Options& options) : g_(*graph), options_(options) {}
-
-  ValueId Conv(const std::string& name, ValueId x, int64_t cin, int64_t cout, int64_t kernel,
-               int64_t stride, int64_t groups) {
-    const int64_t fan_in = cin / groups * kernel * kernel;
-    const ValueId w = Normal(name + ".weight", {cout, cin / groups, kernel, kernel}, 0.0,
-                             std::sqrt(2.0 / static_cast<double>(fan_in)));
-    const int64_t pad = (kernel - 1) / 2;
-    Node& node = AddNode(name, "Conv", {x, w});
-    node.attributes["kernel_shape"] = Ints({kernel, kernel});
-    node.attributes["strides"] = Ints({stride, stride});
-    node.attributes["pads"] = Ints({pad, pad, pad, pad});
-    node.attributes["dilations"] = Ints({1, 1});
-    node.attributes["group"] = Int(groups);
-    return node.outputs[0];
-  }
-
-  ValueId BatchNorm(const std::string& name, ValueId x, int64_t channels) {
-    const ValueId scale = Normal(name + ".weight", {channels}, 1.0, 0.1);
-    const ValueId bias = Normal(name + ".bias", {channels}, 0.0, 0.05);
-    const ValueId mean = Normal(name + ".running_mean", {channels}, 0.0, 0.05);
-    const ValueId var = Uniform(name + ".running_var", {channels}, 0.75, 1.25);
-    Node& node = AddNode(name, "BatchNormalization", {x, scale, bias, mean, var});
-    Attribute eps;
-    eps.kind = Attribute::Kind::kFloat;
-    eps.f = kBnEpsilon;
-    node.attributes["epsilon"] = eps;
-    return node.outputs[0];
-  }
-
-  // ReLU6 = Clip(x, 0, 6): min and max are inputs since opset 11, attributes before.
-  ValueId Relu6(const std::string& name, ValueId x) {
-    if (options_.opset < 11) {
-      Node& node = AddNode(name, "Clip", {x});
-      node.attributes["min"] = Float(0.f);
-      node.attributes["max"] = Float(6.f);
-      return node.outputs[0];
-    }
-    if (clip_min_ == kNoValue) {
-      clip_min_ = g_.AddConstant("relu6.min", std::make_shared<const Tensor>(Tensor::Scalar(0.f)));
-      clip_max_ = g_.AddConstant("relu6.max", std::make_shared<const Tensor>(Tensor::Scalar(6.f)));
-    }
-    return AddNode(name, "Clip", {x, clip_min_, clip_max_}).outputs[0];
-  }
+  Builder(Graph* graph, const MobileNetV2Options& options)
+      : LayerBuilder(graph, options.seed, options.opset) {}
 
   // torchvision's Conv2dNormActivation: Conv (no bias) -> BN -> ReLU6, modules .0 .1 .2.
   ValueId ConvBnRelu6(const std::string& prefix, ValueId x, int64_t cin, int64_t cout,
@@ -114,57 +63,6 @@ class Builder {
     gemm.attributes["transB"] = Int(1);
     return gemm.outputs[0];
   }
-
- private:
-  // Appends a node whose single output value is named `output` (default: the node's name).
-  Node& AddNode(const std::string& name, const std::string& op, std::vector<ValueId> inputs,
-                const std::string& output = "") {
-    Node node;
-    node.name = name;
-    node.op_type = op;
-    node.inputs = std::move(inputs);
-    node.outputs.push_back(g_.AddValue(output.empty() ? name : output));
-    g_.nodes.push_back(std::move(node));
-    return g_.nodes.back();
-  }
-
-  ValueId Normal(const std::string& name, const Shape& shape, double mean, double stddev) {
-    WeightRng rng(options_.seed, name);
-    std::vector<float> v(static_cast<size_t>(NumElements(shape)));
-    for (float& x : v) x = static_cast<float>(mean + stddev * rng.Normal());
-    return g_.AddConstant(name, std::make_shared<const Tensor>(Tensor::FromVector(shape, v)));
-  }
-
-  ValueId Uniform(const std::string& name, const Shape& shape, double lo, double hi) {
-    WeightRng rng(options_.seed, name);
-    std::vector<float> v(static_cast<size_t>(NumElements(shape)));
-    for (float& x : v) x = static_cast<float>(lo + (hi - lo) * rng.Uniform());
-    return g_.AddConstant(name, std::make_shared<const Tensor>(Tensor::FromVector(shape, v)));
-  }
-
-  static Attribute Int(int64_t i) {
-    Attribute a;
-    a.kind = Attribute::Kind::kInt;
-    a.i = i;
-    return a;
-  }
-  static Attribute Float(float f) {
-    Attribute a;
-    a.kind = Attribute::Kind::kFloat;
-    a.f = f;
-    return a;
-  }
-  static Attribute Ints(std::vector<int64_t> ints) {
-    Attribute a;
-    a.kind = Attribute::Kind::kInts;
-    a.ints = std::move(ints);
-    return a;
-  }
-
-  Graph& g_;
-  const MobileNetV2Options& options_;
-  ValueId clip_min_ = kNoValue;
-  ValueId clip_max_ = kNoValue;
 };
 
 Status CheckOptions(const MobileNetV2Options& o) {

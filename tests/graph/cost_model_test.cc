@@ -156,6 +156,29 @@ TEST(CostModel, StrideTwoDepthwise) {
   EXPECT_EQ(c.macs, 96 * 56 * 56 * 9);  // the output is 56 x 56
   EXPECT_EQ(c.output_bytes, 96 * 56 * 56 * 4);
   EXPECT_EQ(c.kind, "depthwise");
+  EXPECT_EQ(c.depthwise_macs, c.macs);
+  EXPECT_EQ(c.depthwise_variant, "k3s2");
+}
+
+// Exp-class activations are transcendentals, fused or not: SiLU as Sigmoid + Mul on
+// [1, 8, 5, 5] is one sigmoid per element, and stays one when fused into the conv's epilogue.
+TEST(CostModel, TranscendentalsFollowTheActivation) {
+  for (bool optimize : {false, true}) {
+    SCOPED_TRACE(optimize ? "fused" : "unfused");
+    GraphBuilder b;
+    const ValueId x = b.StaticInput("x", {1, 4, 5, 5});
+    const ValueId y = b.Op("Conv", "conv", {x, b.Random("w", {8, 4, 1, 1}, 1)}, ConvAttrs(1, 1, 0));
+    const ValueId s = b.Op("Sigmoid", "sigmoid", {y});
+    b.g.outputs.push_back(b.Op("Mul", "silu", {y, s}));
+    const ModelCost m = Cost(b.g, optimize);
+    EXPECT_EQ(m.transcendentals, 8 * 5 * 5);
+  }
+  GraphBuilder b;
+  const ValueId x = b.StaticInput("x", {2, 3, 7});
+  b.g.outputs.push_back(b.Op("Softmax", "softmax", {x}, {{"axis", IntAttr(-1)}}));
+  b.g.outputs.push_back(b.Op("Relu", "relu", {x}));
+  const ModelCost m = Cost(b.g);
+  EXPECT_EQ(m.transcendentals, 2 * 3 * 7);  // Relu is not one
 }
 
 TEST(CostModel, ConvTransposeCountsOverTheInput) {
@@ -286,6 +309,11 @@ TEST(CostModel, FusedInvertedResidualEqualsItsParts) {
     EXPECT_EQ(fused.weight_bytes, parts.weight_bytes);
     EXPECT_EQ(fused.other_ops, parts.other_ops);
     EXPECT_EQ(OnlyNode(fused).kind, "inverted_residual");
+    // The SE gate is the only exp-class function: one sigmoid per channel.
+    EXPECT_EQ(fused.transcendentals, se ? 96 : 0);
+    EXPECT_EQ(parts.transcendentals, fused.transcendentals);
+    EXPECT_EQ(OnlyNode(fused).depthwise_macs, 96 * hw * 9);
+    EXPECT_EQ(OnlyNode(fused).depthwise_variant, "k3s1");
     // Fusion keeps the intermediates in cache: the fused node moves fewer activation bytes.
     EXPECT_LT(fused.input_bytes + fused.output_bytes, parts.input_bytes + parts.output_bytes);
   }

@@ -27,6 +27,8 @@ MachineModel Sample() {
   m.l3 = int64_t{32} << 20;
   m.isa = "avx2 fma";
   m.measured_at = "2024-01-02T03:04:05Z";
+  m.efficiency = {{"pointwise", 0.93}, {"depthwise_k3s2", 0.3333333333333333}};
+  m.transcendental_geps = 2.25;
   return m;
 }
 
@@ -42,6 +44,8 @@ void ExpectSame(const MachineModel& a, const MachineModel& b) {
   EXPECT_EQ(a.l3, b.l3);
   EXPECT_EQ(a.isa, b.isa);
   EXPECT_EQ(a.measured_at, b.measured_at);
+  EXPECT_EQ(a.efficiency, b.efficiency);
+  EXPECT_EQ(a.transcendental_geps, b.transcendental_geps);
 }
 
 // Points FINCH_MACHINE_CACHE at a fresh temporary folder for one test.
@@ -94,7 +98,8 @@ TEST(MachineModel, JsonRoundTrip) {
   StatusOr<MachineModel> spaced = MachineModelFromJson(
       "\n{ \"extra\": {\"a\": [1, true, null]}, \"key\":\"k\", \"cpu\":\"c\", \"isa\":\"i\",\n"
       "  \"measured_at\":\"t\", \"l1d\":1, \"l2\":2, \"l3\":3, \"fma_gflops\":[1e2],\n"
-      "  \"int8_gops\":2.5, \"dram_gbps\":3, \"l2_gbps\":4 }\n");
+      "  \"int8_gops\":2.5, \"dram_gbps\":3, \"l2_gbps\":4, \"transcendental_geps\": 0,\n"
+      "  \"efficiency\": {} }\n");
   ASSERT_TRUE(spaced.ok()) << spaced.status().ToString();
   EXPECT_EQ(spaced->fma_gflops, std::vector<double>{100.0});
   EXPECT_EQ(spaced->l3, 3);
@@ -123,7 +128,17 @@ TEST(MachineModel, MalformedJsonIsAnError) {
       "\"l3\":3,\"fma_gflops\":[1],\"int8_gops\":1,\"dram_gbps\":1,\"l2_gbps\":1}",  // negative
       "{\"key\":\"k\",\"cpu\":\"c\",\"isa\":\"i\",\"measured_at\":\"t\",\"l1d\":1,\"l2\":2,"
       "\"l3\":3,\"fma_gflops\":[\"x\"],\"int8_gops\":1,\"dram_gbps\":1,\"l2_gbps\":1}",
-      "{\"key\":\"k\"} trailing"};
+      "{\"key\":\"k\"} trailing",
+      // A cache written before kernel calibration existed: measured again.
+      "{\"key\":\"k\",\"cpu\":\"c\",\"isa\":\"i\",\"measured_at\":\"t\",\"l1d\":1,\"l2\":2,"
+      "\"l3\":3,\"fma_gflops\":[1],\"int8_gops\":1,\"dram_gbps\":1,\"l2_gbps\":1}",
+      // An efficiency that is not a positive number.
+      "{\"key\":\"k\",\"cpu\":\"c\",\"isa\":\"i\",\"measured_at\":\"t\",\"l1d\":1,\"l2\":2,"
+      "\"l3\":3,\"fma_gflops\":[1],\"int8_gops\":1,\"dram_gbps\":1,\"l2_gbps\":1,"
+      "\"transcendental_geps\":1,\"efficiency\":{\"pointwise\":-0.5}}",
+      "{\"key\":\"k\",\"cpu\":\"c\",\"isa\":\"i\",\"measured_at\":\"t\",\"l1d\":1,\"l2\":2,"
+      "\"l3\":3,\"fma_gflops\":[1],\"int8_gops\":1,\"dram_gbps\":1,\"l2_gbps\":1,"
+      "\"transcendental_geps\":1,\"efficiency\":{\"pointwise\":\"high\"}}"};
   for (const char* text : bad) {
     EXPECT_FALSE(MachineModelFromJson(text).ok()) << text;
   }

@@ -77,5 +77,47 @@ TEST(Roofline, Efficiencies) {
   EXPECT_EQ(p.predicted_ms, 0);
 }
 
+// A calibrated machine: each part of a fused block at its own class's efficiency, the
+// transcendentals at the measured rate.
+TEST(Roofline, CalibratedParts) {
+  MachineModel m = Machine();
+  m.efficiency = {{"inverted_residual", 0.8}, {"depthwise_k5s2", 0.4}};
+  m.transcendental_geps = 2;  // 2e6 elements per ms per thread
+  NodeCost c;
+  c.kind = "inverted_residual";
+  c.macs = 50000000;            // 1e8 FLOPs, of which
+  c.depthwise_macs = 10000000;  // 2e7 depthwise
+  c.depthwise_variant = "k5s2";
+  c.other_ops = 3000000;        // of which 1e6 are SiLU
+  c.transcendentals = 1000000;
+  c.input_bytes = 1000;
+  WorkSplit w = SplitWork(c, true);
+  EXPECT_DOUBLE_EQ(w.main, 1e8 - 2e7 + 3e6 - 1e6);  // 8.2e7
+  EXPECT_DOUBLE_EQ(w.depthwise, 2e7);
+  EXPECT_DOUBLE_EQ(w.transcendentals, 1e6);
+  EXPECT_EQ(w.main_class, "inverted_residual");
+  EXPECT_EQ(w.depthwise_class, "depthwise_k5s2");
+  RooflinePrediction p = PredictNode(c, m, 1);
+  // 8.2e7 / (1e8 · 0.8) + 2e7 / (1e8 · 0.4) + 1e6 / 2e6 = 1.025 + 0.5 + 0.5 ms
+  EXPECT_NEAR(p.compute_ms, 2.025, 1e-12);
+  // Two threads: twice the peak and two epilogue streams.
+  EXPECT_NEAR(PredictNode(c, m, 2).compute_ms, 2.025 / 2, 1e-12);
+
+  // A depthwise node is priced whole at its variant; an uncalibrated variant falls back to the
+  // first estimate of "depthwise" (0.45), and with no rate the SiLU counts as one FLOP each.
+  NodeCost dw;
+  dw.kind = "depthwise";
+  dw.macs = dw.depthwise_macs = 5000000;  // 1e7 FLOPs
+  dw.depthwise_variant = "k5s2";
+  dw.other_ops = 1000000;
+  EXPECT_NEAR(PredictNode(dw, m, 1).compute_ms, 1.1e7 / (1e8 * 0.4), 1e-12);
+  dw.depthwise_variant = "k7s1";
+  EXPECT_NEAR(PredictNode(dw, m, 1).compute_ms, 1.1e7 / (1e8 * 0.45), 1e-12);
+  m.transcendental_geps = 0;
+  c.depthwise_variant = "k3s1";
+  // (1e8 − 2e7 + 3e6) / (1e8 · 0.8) + 2e7 / (1e8 · 0.45)
+  EXPECT_NEAR(PredictNode(c, m, 1).compute_ms, 8.3e7 / 8e7 + 2e7 / 4.5e7, 1e-12);
+}
+
 }  // namespace
 }  // namespace finch

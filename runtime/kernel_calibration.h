@@ -1,0 +1,42 @@
+// Calibrates the roofline's per-kernel-class efficiencies on this machine by running finch's own
+// kernels — through a Session, so the passes, the layout lowering and kernel dispatch choose
+// exactly what a model of that shape would get — on the layer shapes of MobileNetV2,
+// EfficientNet-B0 and a ViT, one thread, timing each compute step (median of its runs).
+//
+// What is fitted (the prediction these feed is in runtime/roofline.h):
+//   transcendental rate   G elements/s of the fused-epilogue sigmoid/SiLU: the same pointwise
+//                         convolution timed with ReLU6 and with SiLU; the difference over the
+//                         elements activated
+//   efficiency[class]     Σ work / (FMA peak × Σ time) over the class's cases, where work is
+//                         2 × MACs + other_ops − transcendentals and the time excludes what the
+//                         transcendental rate (and, for inverted-residual blocks, the calibrated
+//                         depthwise variant) already accounts for
+// Classes: "pointwise", "conv" (the 3-channel stem, im2col), "matmul" (also used for "gemm"),
+// "depthwise_k3s1", "depthwise_k3s2", "depthwise_k5s1", "depthwise_k5s2", "inverted_residual"
+// (the GEMM part of a fused block; its depthwise part is priced by its variant's class). Classes
+// not calibrated here (squeeze_excite alone, pools, elementwise) keep the first estimates of
+// KindEfficiency.
+//
+// The efficiencies are single-thread fractions of the single-thread peak; a prediction for T
+// threads applies them to the T-thread peak (thread overheads are not modelled).
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "graph/status.h"
+
+namespace finch {
+
+struct KernelCalibration {
+  double transcendental_geps = 0;       // 0 when the difference was not measurable
+  std::map<std::string, double> efficiency;
+  std::vector<std::string> notes;       // cases skipped and why (a fusion that did not happen)
+};
+
+// Runs the calibration cases (about 1-2 s). `fma_gflops_1t` is the single-thread FMA peak the
+// efficiencies are fractions of; <= 0 (no AVX2/FMA) leaves the efficiencies empty.
+StatusOr<KernelCalibration> CalibrateKernels(double fma_gflops_1t);
+
+}  // namespace finch
