@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "runtime/cpu_features.h"
+#include "runtime/json.h"
 #include "runtime/session.h"
 #include "tools/cli_util.h"
 #include "tools/commands.h"
@@ -48,27 +49,6 @@ Stats Summarize(std::vector<double> samples) {
   for (double x : samples) ss += (x - s.mean) * (x - s.mean);
   s.stddev = n > 1 ? std::sqrt(ss / static_cast<double>(n - 1)) : 0.0;
   return s;
-}
-
-std::string JsonString(const std::string& s) {
-  std::string out = "\"";
-  for (const char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
 }
 
 // LoadOrMakeInputs reports its random inputs on stdout; in JSON mode send that to stderr so that

@@ -21,6 +21,7 @@
 #include <set>
 
 #include "graph/onnx/importer.h"
+#include "runtime/json.h"
 #include "runtime/session.h"
 #include "tools/cli_util.h"
 #include "tools/commands.h"
@@ -105,15 +106,6 @@ StatusOr<std::map<std::string, double>> StepTimes(const Session& s, const std::v
   std::map<std::string, double> medians;
   for (auto& [name, v] : samples) medians[name] = Median(v);
   return medians;
-}
-
-std::string JsonString(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
 }
 
 }  // namespace
