@@ -31,7 +31,7 @@ launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 cmake -S . -B "$out" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=clang++ \
   -DFINCH_FUZZ=ON -DFINCH_BUILD_TESTS=OFF -DFINCH_BUILD_BENCH=OFF "${launcher[@]}" >/dev/null
-ninja -C "$out" -j"$(nproc 2>/dev/null || echo 2)" finch finch_model_fuzzer | grep -v "^\[" || true
+ninja -C "$out" -j"$(nproc 2>/dev/null || echo 2)" finch finch_model_fuzzer | { grep -v "^\[" || true; }
 fuzzer="$out/tests/fuzz/finch_model_fuzzer"
 test -x "$fuzzer" || { echo "fuzz: build failed" >&2; exit 1; }
 built=$(date +%s)

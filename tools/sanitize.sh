@@ -10,7 +10,7 @@ command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DFINCH_BUILD_BENCH=OFF \
   -DCMAKE_CXX_FLAGS="-O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
   "${launcher[@]}" >/dev/null
-ninja -C build-asan -j"$(nproc 2>/dev/null || echo 2)" | grep -v "^\[" || true
+ninja -C build-asan -j"$(nproc 2>/dev/null || echo 2)" | { grep -v "^\[" || true; }
 # allocator_may_return_null: tests ask for absurd sizes on purpose and expect ResourceExhausted.
 export ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

@@ -17,6 +17,6 @@ jobs=$(nproc 2>/dev/null || echo 2)
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" >/dev/null
-ninja -C build -j"$jobs" | grep -v "^\[" || true
+ninja -C build -j"$jobs" | { grep -v "^\[" || true; }
 test -x build/finch || { echo "setup: build failed" >&2; exit 1; }
 echo "setup: built build/finch"

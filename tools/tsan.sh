@@ -12,7 +12,7 @@ launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFINCH_BUILD_BENCH=OFF \
   -DCMAKE_CXX_FLAGS="-fsanitize=thread -fno-omit-frame-pointer" "${launcher[@]}" >/dev/null
-ninja -C build-tsan -j"$(nproc 2>/dev/null || echo 2)" finch_unit_tests | grep -v "^\[" || true
+ninja -C build-tsan -j"$(nproc 2>/dev/null || echo 2)" finch_unit_tests | { grep -v "^\[" || true; }
 suites='ThreadPool*:ThreadIdentity*:Concurrency*:NhwcInvertedResidual*:NhwcConv*:LayoutNhwcPass*'
 export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
 FINCH_DISABLE_ONEDNN=1 build-tsan/tests/finch_unit_tests --gtest_brief=1 --gtest_filter="$suites"
