@@ -8,6 +8,7 @@
 #include "graph/onnx/importer.h"
 #include "graph/ops/layout.h"
 #include "graph/passes/layout.h"
+#include "kernels/common/mac_counter.h"
 #include "runtime/node_evaluator.h"
 #include "runtime/thread_pool.h"
 
@@ -138,6 +139,27 @@ Status Session::CheckInputs(const std::vector<Tensor>& inputs) const {
 
 namespace {
 
+// Counted runs (RunOptions::count_macs) one at a time: the kernels' counter is process-wide.
+// While one holds the lock the counter is on; it goes off however the run ends.
+class MacCountScope {
+ public:
+  explicit MacCountScope(bool on) {
+    if (!on) return;
+    lock_ = std::unique_lock<std::mutex>(Mutex());
+    kernels::MacCounter::SetEnabled(true);
+  }
+  ~MacCountScope() {
+    if (lock_.owns_lock()) kernels::MacCounter::SetEnabled(false);
+  }
+
+ private:
+  static std::mutex& Mutex() {
+    static std::mutex mutex;
+    return mutex;
+  }
+  std::unique_lock<std::mutex> lock_;
+};
+
 // A channels-last activation [N, H, W, C] copied into its model layout [N, C, H, W].
 StatusOr<Tensor> NhwcToNchwCopy(const Tensor& t) {
   if (t.rank() != 4) return t.Clone();
@@ -155,6 +177,7 @@ StatusOr<std::vector<Tensor>> Session::Run(const std::vector<Tensor>& inputs) co
 
 StatusOr<std::vector<Tensor>> Session::Run(const std::vector<Tensor>& inputs,
                                            const RunOptions& options, RunProfile* profile) const {
+  const auto run_start = std::chrono::steady_clock::now();  // the origin of Step::start_ms
   FINCH_RETURN_IF_ERROR(CheckInputs(inputs));
   FINCH_ASSIGN_OR_RETURN(const Plan* plan, PlanForInputs(inputs));
 
@@ -208,6 +231,8 @@ StatusOr<std::vector<Tensor>> Session::Run(const std::vector<Tensor>& inputs,
 
   KernelContext& ctx = rs.ctx;
   ctx.pool = pool_.get();
+  const bool count_macs = profile != nullptr && options.count_macs;
+  const MacCountScope count_scope(count_macs);
   for (size_t s = 0; s < plan->steps.size(); ++s) {
     const PlanStep& step = plan->steps[s];
     const Node& node = graph_.nodes[step.node];
@@ -262,15 +287,25 @@ StatusOr<std::vector<Tensor>> Session::Run(const std::vector<Tensor>& inputs,
       env[v] = &owned[v];
       ctx.outputs[i] = &owned[v];
     }
+    const kernels::MacCount macs_before =
+        count_macs ? kernels::MacCounter::Read() : kernels::MacCount{};
     const auto start = std::chrono::steady_clock::now();
     FINCH_RETURN_IF_ERROR(step.kernel->Run(ctx));
     if (profile) {
-      RunProfile::Step record{node.name, node.domain.empty() ? node.op_type
-                                                             : node.domain + "::" + node.op_type,
-                              step.kernel->name(), 0.0};
+      using Ms = std::chrono::duration<double, std::milli>;
+      const auto end = std::chrono::steady_clock::now();
+      RunProfile::Step record;
+      record.node = node.name;
+      record.op_type = node.domain.empty() ? node.op_type : node.domain + "::" + node.op_type;
+      record.kernel = step.kernel->name();
       if (options.time_steps) {
-        record.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
-                                                              start).count();
+        record.start_ms = Ms(start - run_start).count();
+        record.ms = Ms(end - start).count();
+      }
+      if (count_macs) {  // the step's threads have joined: every add of its kernels is in
+        const kernels::MacCount after = kernels::MacCounter::Read();
+        record.macs = after.executed - macs_before.executed;
+        record.padding_macs = after.padding - macs_before.padding;
       }
       profile->steps.push_back(std::move(record));
       // A fetched activation is copied now: its arena bytes are reused by later steps.

@@ -48,7 +48,17 @@ struct SessionOptions {
 struct RunProfile {
   struct Step {
     std::string node, op_type, kernel;
+    // With RunOptions::time_steps: when the step's kernel started, in ms since Run was called,
+    // and how long it ran (one steady clock). Steps run one after another, so
+    // start_ms[i + 1] ≥ start_ms[i] + ms[i]; the gap is the run's bookkeeping between kernels.
+    double start_ms = 0;
     double ms = 0;
+    // With RunOptions::count_macs (kernels/common/mac_counter.h): the multiply-adds the step's
+    // kernels executed, and the multiply-adds by zero padding they skipped, which the cost
+    // model's convention counts (graph/cost/cost_model.h): macs + padding_macs compares with
+    // the analytic MACs.
+    int64_t macs = 0;
+    int64_t padding_macs = 0;
   };
   std::vector<Step> steps;                // one per kernel run, in order
   std::map<std::string, Tensor> fetched;  // the values asked for by name
@@ -56,7 +66,11 @@ struct RunProfile {
 
 struct RunOptions {
   std::vector<std::string> fetch;  // value names to return in RunProfile::fetched
-  bool time_steps = false;         // fill RunProfile::steps[i].ms
+  bool time_steps = false;         // fill RunProfile::steps[i].start_ms and .ms
+  // Fill RunProfile::steps[i].macs and .padding_macs. The kernels' counter is process-wide: a
+  // counted run must not overlap other runs in the process (they would add to its counts);
+  // counted runs wait for each other. Costs one integer add per kernel tile.
+  bool count_macs = false;
 };
 
 class Session {

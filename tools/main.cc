@@ -32,12 +32,15 @@ const char kUsage[] =
     "      and the kernels; --json prints one JSON object on stdout. FINCH_DISABLE_ISA=avx2,fma\n"
     "      switches CPU features off (forces the scalar path).\n"
     "  profile MODEL [--threads N] [--no-opt] [--iters N] [--input FILE.pb ...]\n"
-    "          [--json FILE] [--csv FILE] [--trace FILE.json]\n"
+    "          [--json FILE] [--csv FILE] [--trace FILE.json] [--svg FILE.svg]\n"
     "      per executed node: output shape, params, MACs, bytes, intensity, measured time,\n"
-    "      achieved GFLOP/s and GB/s; totals (FLOPs = 2 x MACs) and peak activation memory.\n"
+    "      achieved GFLOP/s and GB/s, the roofline's predicted time; totals (FLOPs = 2 x MACs),\n"
+    "      peak activation memory, prediction errors, the MACs the kernels executed.\n"
+    "      --trace: Chrome trace events; --svg: this machine's roofline with every layer.\n"
     "  machine [--json] [--refresh] [--threads N]\n"
     "      this CPU's roofs: FP32 FMA peak per thread count, int8 peak, DRAM and L2 bandwidth,\n"
-    "      caches and ISA; measured once (~4 s) and cached (FINCH_MACHINE_CACHE=path).\n"
+    "      caches and ISA, and the fraction of the peak finch's kernels reach per class;\n"
+    "      measured once (~5 s) and cached (FINCH_MACHINE_CACHE=path).\n"
     "  validate MODEL [--memory-limit BYTES]\n"
     "      the load-time checks one per line (ok / FAILED and the first problem); exit 0 or 1.\n";
 

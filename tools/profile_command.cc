@@ -1,5 +1,5 @@
 // finch profile MODEL [--threads N] [--no-opt] [--iters N] [--input FILE.pb ...] [--json FILE]
-//                     [--csv FILE] [--trace FILE.json]
+//                     [--csv FILE] [--trace FILE.json] [--svg FILE.svg]
 //
 // Per executed node: what the cost model (graph/cost/cost_model.h) says it costs — params,
 // MACs, bytes moved, arithmetic intensity — and what it measured: the median of its step time
@@ -11,10 +11,19 @@
 // = predicted / measured × 100 and "bound" (C compute, M memory); under the table the whole-model
 // error (Σ predicted − measured) / measured and the median per-layer |error|.
 //
+// Measured MACs: one more run, untimed, with the kernels' multiply-add counter on
+// (RunOptions::count_macs, kernels/common/mac_counter.h), printed under the totals as
+//   MACs: analytic N, executed E + P zero-padding taps skipped = N (match)
+// E is what the kernels ran; P the taps on zero padding that the depthwise and direct kernels
+// skip and the cost model's convention counts. Where E + P differs from the analytic count the
+// line names the layers and by how much (on several threads the banded inverted-residual kernel
+// expands the input rows two threads share twice).
+//
 // --json writes {"totals": {...}, "layers": [...]}; --csv the layer table; --trace a Chrome
-// trace-event file of the run with the median wall time (chrome://tracing, ui.perfetto.dev):
-// one complete ("X") event per node. The runtime records each step's duration, not its start,
-// so events are laid end to end: ts = the sum of the durations before it.
+// trace-event file of the timed run of median wall time (chrome://tracing, ui.perfetto.dev): one
+// complete ("X") event per node at the step's real start (RunProfile::Step::start_ms, µs from the
+// start of the run) with its duration, op, kernel and shapes; --svg the roofline plot of this
+// machine with every layer as a point (tools/roofline_svg.h).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -23,11 +32,13 @@
 #include <sstream>
 
 #include "graph/cost/cost_model.h"
+#include "runtime/json.h"
 #include "runtime/machine_model.h"
 #include "runtime/roofline.h"
 #include "runtime/session.h"
 #include "tools/cli_util.h"
 #include "tools/commands.h"
+#include "tools/roofline_svg.h"
 
 namespace finch::cli {
 namespace {
@@ -42,8 +53,11 @@ struct Layer {
   std::vector<std::string> input_shapes, output_shapes;
   const NodeCostEntry* cost = nullptr;
   std::vector<double> samples;  // ms, one per timed run
+  std::vector<double> starts;   // ms from the start of each timed run (RunProfile::Step)
   double ms = 0;                // their median
   RooflinePrediction pred;      // zero when the cost is unknown
+  int64_t macs_executed = 0;    // the counted run's (RunOptions::count_macs)
+  int64_t macs_padding = 0;
 };
 
 double Median(std::vector<double> v) {
@@ -59,30 +73,6 @@ std::string TypeString(const std::vector<TensorType>& types, ValueId v) {
   if (v == kNoValue) return "";
   const TensorType& t = types[v];
   return t.is_static() ? ShapeToString(t.static_shape()) : t.ToString();
-}
-
-std::string JsonString(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
-
-std::string JsonNumber(double v) {
-  std::ostringstream os;
-  os.precision(10);
-  os << v;
-  return os.str();
 }
 
 std::string CsvField(const std::string& s) {
@@ -116,6 +106,8 @@ struct Totals {
   double predicted_ms = 0;                // sum of the per-node roofline predictions
   double prediction_error_pct = 0;        // (predicted_ms - measured_ms) / measured_ms × 100
   double median_abs_layer_error_pct = 0;  // over the layers with a known cost and a time > 0
+  int64_t macs_executed = 0;              // the counted run: multiply-adds the kernels ran
+  int64_t macs_padding = 0;               // and the zero-padding taps they skipped
 };
 
 // "% roof": predicted / measured × 100 (0 when nothing was measured).
@@ -137,6 +129,8 @@ Status WriteJson(const std::string& path, const std::string& model, const Sessio
       << ", \"measured_ms\": " << JsonNumber(t.measured_ms)
       << ", \"run_median_ms\": " << JsonNumber(t.run_ms)
       << ", \"unknown_cost_nodes\": " << cost.unknown_nodes
+      << ", \"macs_executed\": " << t.macs_executed
+      << ", \"macs_padding_skipped\": " << t.macs_padding
       << ", \"predicted_ms\": " << JsonNumber(t.predicted_ms)
       << ", \"prediction_error_pct\": " << JsonNumber(t.prediction_error_pct)
       << ", \"median_abs_layer_error_pct\": " << JsonNumber(t.median_abs_layer_error_pct)
@@ -161,7 +155,9 @@ Status WriteJson(const std::string& path, const std::string& model, const Sessio
       out << ", \"kind\": null, \"params\": null, \"macs\": null, \"bytes\": null, "
              "\"intensity\": null";
     }
-    out << ", \"measured_ms\": " << JsonNumber(l.ms) << "}";
+    out << ", \"macs_executed\": " << l.macs_executed
+        << ", \"macs_padding_skipped\": " << l.macs_padding
+        << ", \"measured_ms\": " << JsonNumber(l.ms) << "}";
   }
   out << "]}\n";
   if (!out) return IoError("cannot write \"", path, "\"");
@@ -171,7 +167,8 @@ Status WriteJson(const std::string& path, const std::string& model, const Sessio
 Status WriteCsv(const std::string& path, const std::vector<Layer>& layers) {
   std::ofstream out(path);
   out << "name,op,kind,kernel,output_shape,params,macs,flops,other_ops,weight_bytes,input_bytes,"
-         "output_bytes,bytes,intensity,measured_ms,gflops,gbps\n";
+         "output_bytes,bytes,intensity,measured_ms,gflops,gbps,macs_executed,"
+         "macs_padding_skipped\n";
   for (const Layer& l : layers) {
     out << CsvField(l.node->name) << ',' << CsvField(l.op) << ',';
     if (l.cost && l.cost->known) {
@@ -181,29 +178,38 @@ Status WriteCsv(const std::string& path, const std::vector<Layer>& layers) {
           << c.weight_bytes << ',' << c.input_bytes << ',' << c.output_bytes << ',' << c.bytes()
           << ',' << JsonNumber(c.intensity()) << ',' << JsonNumber(l.ms) << ','
           << JsonNumber(Rate(c.flops(), l.ms)) << ','
-          << JsonNumber(Rate(static_cast<double>(c.bytes()), l.ms)) << '\n';
+          << JsonNumber(Rate(static_cast<double>(c.bytes()), l.ms));
     } else {
       out << ',' << CsvField(l.kernel) << ',' << CsvField(l.shape) << ",,,,,,,,,,"
-          << JsonNumber(l.ms) << ",,\n";
+          << JsonNumber(l.ms) << ",,";
     }
+    out << ',' << l.macs_executed << ',' << l.macs_padding << '\n';
   }
   if (!out) return IoError("cannot write \"", path, "\"");
   return Status::Ok();
 }
 
-// Chrome's trace-event format: {"traceEvents": [{"ph": "X", "ts": µs, "dur": µs, ...}]}.
-Status WriteTrace(const std::string& path, const std::vector<Layer>& layers, size_t run) {
+// Chrome's trace-event format: {"traceEvents": [{"ph": "X", "ts": µs, "dur": µs, ...}]}, the
+// process and thread named by metadata ("M") events. Run `run` of the timed runs: each step at
+// its recorded start, so the gaps between events are the run's own bookkeeping between kernels.
+Status WriteTrace(const std::string& path, const std::string& model, int threads,
+                  const std::vector<Layer>& layers, size_t run) {
   std::ofstream out(path);
   out << "{\"displayTimeUnit\": \"ms\", \"traceEvents\": [\n"
+      << "  {\"ph\": \"M\", \"pid\": 1, \"tid\": 1, \"name\": \"process_name\", "
+         "\"args\": {\"name\": "
+      << JsonString("finch profile " + model) << "}},\n"
       << "  {\"ph\": \"M\", \"pid\": 1, \"tid\": 1, \"name\": \"thread_name\", "
-         "\"args\": {\"name\": \"finch run\"}}";
-  double ts = 0;
+         "\"args\": {\"name\": "
+      << JsonString(StrCat("finch run (", threads, " thread", threads == 1 ? "" : "s", ")"))
+      << "}}";
   for (const Layer& l : layers) {
+    const double ts = l.starts.size() > run ? l.starts[run] * 1000.0 : 0.0;
     const double dur = l.samples.size() > run ? l.samples[run] * 1000.0 : 0.0;
     out << ",\n  {\"ph\": \"X\", \"pid\": 1, \"tid\": 1, \"name\": " << JsonString(l.node->name)
         << ", \"cat\": " << JsonString(l.op) << ", \"ts\": " << JsonNumber(ts)
         << ", \"dur\": " << JsonNumber(dur) << ", \"args\": {\"kernel\": " << JsonString(l.kernel)
-        << ", \"inputs\": [";
+        << ", \"op\": " << JsonString(l.op) << ", \"inputs\": [";
     for (size_t i = 0; i < l.input_shapes.size(); ++i) {
       out << (i ? ", " : "") << JsonString(l.input_shapes[i]);
     }
@@ -216,7 +222,6 @@ Status WriteTrace(const std::string& path, const std::vector<Layer>& layers, siz
       out << ", \"macs\": " << l.cost->cost.macs << ", \"bytes\": " << l.cost->cost.bytes();
     }
     out << "}}";
-    ts += dur;
   }
   out << "\n]}\n";
   if (!out) return IoError("cannot write \"", path, "\"");
@@ -253,6 +258,88 @@ void PrintTable(const std::vector<Layer>& layers) {
   }
 }
 
+// "MACs: analytic N, executed E + P zero-padding taps skipped = N (match)", or where E + P
+// differs from the cost model, by how much and in which layers.
+std::string MeasuredMacsLine(const ModelCost& cost, const Totals& t,
+                             const std::vector<Layer>& layers) {
+  std::string line =
+      "MACs: analytic " + Commas(cost.macs) + ", executed " + Commas(t.macs_executed);
+  if (t.macs_padding > 0) {
+    line += " + " + Commas(t.macs_padding) +
+            " zero-padding taps skipped = " + Commas(t.macs_executed + t.macs_padding);
+  }
+  const int64_t diff = t.macs_executed + t.macs_padding - cost.macs;
+  if (diff == 0) return line + " (match)";
+  std::string where;
+  int differing = 0;
+  bool all_banded = true;
+  for (const Layer& l : layers) {
+    const int64_t analytic = l.cost && l.cost->known ? l.cost->cost.macs : 0;
+    const int64_t d = l.macs_executed + l.macs_padding - analytic;
+    if (d == 0) continue;
+    all_banded &= l.kernel.find("inverted_residual_nhwc_banded") != std::string::npos && d > 0;
+    if (++differing <= 3) {
+      where += StrCat(where.empty() ? "" : ", ", Tail(l.node->name, 40), " [", l.kernel, "] ",
+                      d > 0 ? "+" : "", Commas(d));
+    }
+  }
+  if (differing > 3) where += StrCat(", and ", differing - 3, " more");
+  line += StrCat(" (differs by ", diff > 0 ? "+" : "", Commas(diff), " in ", differing, " layer",
+                 differing == 1 ? "" : "s", ": ", where, ")");
+  if (all_banded) {
+    line += "; the banded inverted-residual kernel expands the input rows two threads share twice";
+  }
+  return line;
+}
+
+// The plot of `finch profile --svg`: the compute roof at `threads`, the DRAM roof (one stream,
+// as runtime/roofline.h uses it) and the L2 roof × threads, every layer with MACs as a point at
+// (FLOPs / bytes, FLOPs / ms), FLOPs = 2 × MACs; a layer without MACs but with other ops
+// (elementwise, pooling, normalization) at (other ops / bytes, other ops / ms), drawn hollow.
+RooflinePlot MakeRooflinePlot(const std::string& model, const Session& session,
+                              const MachineModel& m, int threads,
+                              const std::vector<Layer>& layers) {
+  RooflinePlot plot;
+  plot.title = "finch roofline: " + model;
+  if (!m.fma_gflops.empty()) {
+    plot.peak_gflops = m.fma_gflops[std::min<size_t>(threads, m.fma_gflops.size()) - 1];
+  }
+  plot.peak_label = StrCat("FMA peak, ", threads, " thread", threads == 1 ? "" : "s");
+  if (m.dram_gbps > 0) plot.bandwidths.push_back({"DRAM", m.dram_gbps});
+  if (m.l2_gbps > 0) {
+    plot.bandwidths.push_back(
+        {StrCat("L2 x ", threads, " thread", threads == 1 ? "" : "s"), m.l2_gbps * threads});
+  }
+  int drawn_with_macs = 0;
+  for (const Layer& l : layers) {
+    if (!l.cost || !l.cost->known) continue;
+    const NodeCost& c = l.cost->cost;
+    if (c.macs == 0 && c.bytes() == 0) continue;
+    RooflinePoint p{l.node->name, l.op, c.kind};
+    p.ms = l.ms;
+    if (c.macs > 0) {
+      p.intensity = c.intensity();
+      p.gflops = Rate(c.flops(), l.ms);
+      ++drawn_with_macs;
+    } else {
+      const double ops = static_cast<double>(c.other_ops);
+      p.intensity = c.bytes() > 0 ? ops / static_cast<double>(c.bytes()) : 0;
+      p.gflops = Rate(ops, l.ms);
+      p.other_ops = true;
+    }
+    plot.points.push_back(p);
+  }
+  plot.subtitle = StrCat(
+      m.cpu.empty() ? "unknown CPU" : m.cpu, " | ", threads, " thread", threads == 1 ? "" : "s",
+      " | ", layers.size(), " layers run (", drawn_with_macs, " with MACs) | ",
+      session.pass_records().empty() ? "unoptimized" : "optimized", " | median time per layer");
+  plot.footnote = StrCat(
+      "FLOPs = 2 x MACs (Conv, Gemm, MatMul, attention, also in fused nodes); "
+      "intensity = FLOPs / (weight + input + output bytes), each byte once. ",
+      "Roofs measured by finch machine.");
+  return plot;
+}
+
 }  // namespace
 
 Status ProfileCommand(Args& args) {
@@ -260,6 +347,7 @@ Status ProfileCommand(Args& args) {
   const std::string json_path = args.Get("json");
   const std::string csv_path = args.Get("csv");
   const std::string trace_path = args.Get("trace");
+  const std::string svg_path = args.Get("svg");
   FINCH_ASSIGN_OR_RETURN(int64_t threads, args.GetInt("threads", 0));
   FINCH_ASSIGN_OR_RETURN(int64_t iters, args.GetInt("iters", 10));
   const bool no_opt = args.Has("no-opt");
@@ -267,7 +355,7 @@ Status ProfileCommand(Args& args) {
   if (args.positional().size() != 1) {
     return InvalidArgument(
         "usage: finch profile MODEL [--threads N] [--no-opt] [--iters N] "
-        "[--input FILE.pb ...] [--json FILE] [--csv FILE] [--trace FILE.json]");
+        "[--input FILE.pb ...] [--json FILE] [--csv FILE] [--trace FILE.json] [--svg FILE.svg]");
   }
   if (threads < 0 || threads > 1024) return InvalidArgument("--threads must be 0..1024");
   if (iters < 1 || iters > 100000) return InvalidArgument("--iters must be 1..100000");
@@ -322,7 +410,24 @@ Status ProfileCommand(Args& args) {
     if (profile.steps.size() != layers.size()) {
       return Internal("profile has ", profile.steps.size(), " steps, the plan ", layers.size());
     }
-    for (size_t s = 0; s < layers.size(); ++s) layers[s].samples.push_back(profile.steps[s].ms);
+    for (size_t s = 0; s < layers.size(); ++s) {
+      layers[s].samples.push_back(profile.steps[s].ms);
+      layers[s].starts.push_back(profile.steps[s].start_ms);
+    }
+  }
+  // One more run, untimed, counting the multiply-adds the kernels execute.
+  {
+    RunOptions counted;
+    counted.count_macs = true;
+    RunProfile profile;
+    FINCH_RETURN_IF_ERROR(session->Run(inputs, counted, &profile).status());
+    if (profile.steps.size() != layers.size()) {
+      return Internal("profile has ", profile.steps.size(), " steps, the plan ", layers.size());
+    }
+    for (size_t s = 0; s < layers.size(); ++s) {
+      layers[s].macs_executed = profile.steps[s].macs;
+      layers[s].macs_padding = profile.steps[s].padding_macs;
+    }
   }
   Totals totals;
   totals.peak_activation_bytes = plan->memory.arena_bytes;
@@ -341,6 +446,10 @@ Status ProfileCommand(Args& args) {
     if (l.cost && l.cost->known && l.ms > 0) layer_errors.push_back(std::abs(RoofPct(l) - 100.0));
   }
   totals.median_abs_layer_error_pct = Median(layer_errors);
+  for (const Layer& l : layers) {
+    totals.macs_executed += l.macs_executed;
+    totals.macs_padding += l.macs_padding;
+  }
 
   PrintTable(layers);
   std::printf("\n%s (%s).\n", kConvention, "intensity = FLOPs / (weight + input + output bytes)");
@@ -351,6 +460,7 @@ Status ProfileCommand(Args& args) {
   std::printf("params: %s   MACs: %s   FLOPs: %s   other ops: %s\n", Commas(cost.params).c_str(),
               Commas(cost.macs).c_str(), Commas(static_cast<int64_t>(cost.flops())).c_str(),
               Commas(cost.other_ops).c_str());
+  std::printf("%s\n", MeasuredMacsLine(cost, totals, layers).c_str());
   std::printf(
       "weight bytes: %s (%.2f MiB)   activation bytes moved: %s   peak activation: %s "
       "(%.2f MiB arena)\n",
@@ -365,10 +475,12 @@ Status ProfileCommand(Args& args) {
       session->threads() == 1 ? "" : "s", Rate(cost.flops(), totals.run_ms));
   std::printf(
       "roofline predicted: %.3f ms (sum over nodes, %d thread%s): whole-model error "
-      "%+.1f%%, median per-layer |error| %.1f%% (efficiencies are uncalibrated first "
-      "estimates, runtime/roofline.h)\n",
+      "%+.1f%%, median per-layer |error| %.1f%% (%s, runtime/roofline.h)\n",
       totals.predicted_ms, model_threads, model_threads == 1 ? "" : "s",
-      totals.prediction_error_pct, totals.median_abs_layer_error_pct);
+      totals.prediction_error_pct, totals.median_abs_layer_error_pct,
+      machine.model.efficiency.empty()
+          ? "kernel efficiencies: uncalibrated first estimates"
+          : "kernel efficiencies calibrated on this machine by finch machine");
 
   if (!json_path.empty()) {
     FINCH_RETURN_IF_ERROR(WriteJson(json_path, model, *session, iters, cost, totals, layers));
@@ -384,8 +496,17 @@ Status ProfileCommand(Args& args) {
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
     std::sort(order.begin(), order.end(),
               [&](size_t a, size_t b) { return run_ms[a] < run_ms[b]; });
-    FINCH_RETURN_IF_ERROR(WriteTrace(trace_path, layers, order[order.size() / 2]));
+    FINCH_RETURN_IF_ERROR(
+        WriteTrace(trace_path, model, session->threads(), layers, order[order.size() / 2]));
     std::printf("wrote %s\n", trace_path.c_str());
+  }
+  if (!svg_path.empty()) {
+    const RooflinePlot plot =
+        MakeRooflinePlot(model, *session, machine.model, model_threads, layers);
+    std::ofstream out(svg_path);
+    out << RooflineSvg(plot);
+    if (!out) return IoError("cannot write \"", svg_path, "\"");
+    std::printf("wrote %s\n", svg_path.c_str());
   }
   return Status::Ok();
 }

@@ -1,3 +1,4 @@
+#include "kernels/common/mac_counter.h"
 #include "kernels/conv/conv_nhwc.h"
 
 namespace finch::kernels {
@@ -7,6 +8,15 @@ void conv_nhwc_f32_ref(const ConvNhwcParams& p, const float* x, const float* w, 
   const int64_t cin_g = p.in_c / p.group;
   const int64_t cout_g = p.out_c / p.group;
   const int64_t k_hw = p.kernel_h * p.kernel_w;
+  if (MacCounter::enabled()) {
+    // Valid taps run, padding taps skipped (kernels/common/mac_counter.h), per (image, output
+    // channel, input channel of its group).
+    const int64_t valid =
+        ValidTaps(p.in_h, p.out_h, p.kernel_h, p.stride_h, p.pad_top, p.dilation_h) *
+        ValidTaps(p.in_w, p.out_w, p.kernel_w, p.stride_w, p.pad_left, p.dilation_w);
+    const int64_t planes = p.batch * p.out_c * cin_g;
+    MacCounter::Add(planes * valid, planes * (p.out_h * p.out_w * k_hw - valid));
+  }
   for (int64_t n = 0; n < p.batch; ++n) {
     const float* xn = x + n * p.in_h * p.in_w * p.in_c;
     for (int64_t oy = 0; oy < p.out_h; ++oy) {

@@ -1,5 +1,7 @@
 #include "kernels/conv/conv_ref.h"
 
+#include "kernels/common/mac_counter.h"
+
 namespace finch::kernels {
 
 void conv_f32_ref(const ConvParams& p, const float* x, const float* w, const float* bias,
@@ -20,6 +22,14 @@ void conv_f32_ref(const ConvParams& p, const float* x, const float* w, const flo
   const int64_t k_size = k[0] * k[1] * k[2];
   const int64_t cin_g = p.in_channels / p.groups;
   const int64_t cout_g = p.out_channels / p.groups;
+  if (MacCounter::enabled()) {
+    // Per (image, output channel, input channel of its group): the valid taps of every output
+    // run, the padding taps are skipped (kernels/common/mac_counter.h).
+    int64_t valid = 1;
+    for (int i = 0; i < 3; ++i) valid *= ValidTaps(in[i], out[i], k[i], s[i], pb[i], d[i]);
+    const int64_t planes = p.batch * p.out_channels * cin_g;
+    MacCounter::Add(planes * valid, planes * (out_size * k_size - valid));
+  }
 
   for (int64_t n = 0; n < p.batch; ++n) {
     for (int64_t m = 0; m < p.out_channels; ++m) {

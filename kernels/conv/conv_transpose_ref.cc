@@ -1,5 +1,7 @@
 #include "kernels/conv/conv_transpose_ref.h"
 
+#include "kernels/common/mac_counter.h"
+
 namespace finch::kernels {
 
 void conv_transpose_f32_ref(const ConvParams& p, const float* x, const float* w,
@@ -12,6 +14,25 @@ void conv_transpose_f32_ref(const ConvParams& p, const float* x, const float* w,
     k_size *= p.kernel[d];
   }
   const int64_t cin_g = p.in_channels / p.groups, cout_g = p.out_channels / p.groups;
+  if (MacCounter::enabled()) {
+    // Per (image, output channel, input channel of its group) the loop below runs the (output,
+    // tap) pairs that hit an input pixel: Π_d of each dimension's hits. The cost model counts
+    // every (input pixel, tap) pair, in_size·k_size; the rest land in the cropped border (the
+    // pads), and are skipped like padding taps (kernels/common/mac_counter.h).
+    int64_t hits = 1;
+    for (int d = 0; d < s; ++d) {
+      int64_t h = 0;
+      for (int64_t o = 0; o < p.out[d]; ++o) {
+        for (int64_t k = 0; k < p.kernel[d]; ++k) {
+          const int64_t t = o + p.pad_begin[d] - k * p.dilation[d];
+          h += (t >= 0 && t % p.stride[d] == 0 && t / p.stride[d] < p.in[d]) ? 1 : 0;
+        }
+      }
+      hits *= h;
+    }
+    const int64_t planes = p.batch * p.out_channels * cin_g;
+    MacCounter::Add(planes * hits, planes * (in_size * k_size - hits));
+  }
   for (int64_t n = 0; n < p.batch; ++n) {
     for (int64_t m = 0; m < p.out_channels; ++m) {
       const int64_t g = m / cout_g, ml = m % cout_g;

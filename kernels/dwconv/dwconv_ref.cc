@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "kernels/common/mac_counter.h"
+
 namespace finch::kernels {
 namespace {
 
@@ -23,10 +25,22 @@ float DwPoint(const DwConvParams& p, const float* wc, float b, int64_t oy, int64
   return ApplyActivation(p.act, acc);
 }
 
+// The call's multiply-adds (kernels/common/mac_counter.h): each output runs its valid taps and
+// skips its padding taps, the same in every (image, channel) plane.
+void CountMacs(const DwConvParams& p) {
+  if (!MacCounter::enabled()) return;
+  const int64_t valid = ValidTaps(p.in_h, p.out_h, p.kernel_h, p.stride_h, p.pad_top) *
+                        ValidTaps(p.in_w, p.out_w, p.kernel_w, p.stride_w, p.pad_left);
+  const int64_t all = p.out_h * p.out_w * p.kernel_h * p.kernel_w;
+  const int64_t planes = p.batch * p.channels;
+  MacCounter::Add(planes * valid, planes * (all - valid));
+}
+
 }  // namespace
 
 void dwconv_f32_nchw_ref(const DwConvParams& p, const float* x, const float* w, const float* bias,
                          float* y) {
+  CountMacs(p);
   const int64_t taps = p.kernel_h * p.kernel_w;
   for (int64_t n = 0; n < p.batch; ++n) {
     for (int64_t c = 0; c < p.channels; ++c) {
@@ -45,6 +59,7 @@ void dwconv_f32_nchw_ref(const DwConvParams& p, const float* x, const float* w, 
 
 void dwconv_f32_nhwc_ref(const DwConvParams& p, const float* x, const float* w, const float* bias,
                          float* y) {
+  CountMacs(p);
   const int64_t taps = p.kernel_h * p.kernel_w;
   const int64_t C = p.channels;
   for (int64_t n = 0; n < p.batch; ++n) {

@@ -1,6 +1,7 @@
 // Packing of B and the scalar reference of the packed GEMM (see gemm_packed.h for the contract).
 #include <cmath>
 
+#include "kernels/common/mac_counter.h"
 #include "kernels/gemm/gemm_packed.h"
 
 namespace finch::kernels {
@@ -26,6 +27,7 @@ void gemm_pack_b(int64_t K, int64_t N, const float* b, int64_t stride_k, int64_t
 void gemm_f32_packed_ref(int64_t M, int64_t N, int64_t K, const float* a, int64_t lda,
                          const float* packed, float* c, int64_t ldc, const GemmEpilogue& e,
                          int64_t n_begin, int64_t n_end) {
+  if (MacCounter::enabled() && n_end > n_begin) MacCounter::Add(M * (n_end - n_begin) * K);
   for (int64_t m = 0; m < M; ++m) {
     const float* a_row = a + m * lda;
     for (int64_t n = n_begin; n < n_end; ++n) {

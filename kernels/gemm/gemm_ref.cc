@@ -4,6 +4,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "kernels/common/mac_counter.h"
+
 namespace finch::kernels {
 namespace {
 
@@ -33,6 +35,7 @@ void AccumulateRow(const GemmParams& p, const T* a, const T* b, int64_t i, Acc* 
 // Integer products wrap (two's complement) instead of overflowing signed arithmetic.
 template <typename T>
 void IntGemm(const GemmParams& p, const T* a, const T* b, T* c) {
+  if (MacCounter::enabled()) MacCounter::Add(p.m * p.n * p.k);
   using U = std::make_unsigned_t<T>;
   std::vector<U> acc(static_cast<size_t>(p.n));
   for (int64_t i = 0; i < p.m; ++i) {
@@ -51,6 +54,7 @@ void IntGemm(const GemmParams& p, const T* a, const T* b, T* c) {
 }  // namespace
 
 void gemm_f32_ref(const GemmParams& p, const float* a, const float* b, float* c) {
+  if (MacCounter::enabled()) MacCounter::Add(p.m * p.n * p.k);
   std::vector<float> acc(static_cast<size_t>(p.n));
   for (int64_t i = 0; i < p.m; ++i) {
     AccumulateRow(p, a, b, i, acc.data());

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "kernels/common/mac_counter.h"
 #include "oneapi/dnnl/dnnl.hpp"
 
 #if DNNL_CPU_RUNTIME == DNNL_RUNTIME_OMP
@@ -101,6 +102,11 @@ struct OneDnnConv::Impl {
   size_t scratch_bytes = 0;
   size_t held_bytes = 0;
   size_t dst_bytes = 0;
+  // The multiply-adds one Execute asks for: every tap of every output, padding taps included.
+  // What the primitive runs inside cannot be seen (it may skip padding taps, or compute lanes
+  // past the tensor's edge), so this is the count of the work requested, not of the work done
+  // (kernels/common/mac_counter.h).
+  int64_t macs = 0;
   bool residual = false;
   std::string impl;
 
@@ -196,6 +202,7 @@ std::unique_ptr<OneDnnConv> OneDnnConv::Create(const OneDnnConvParams& p, const 
     impl->scratch_bytes = impl->scratch_md.get_size();
     impl->dst_bytes = impl->dst_md.get_size();
     impl->residual = p.residual;
+    impl->macs = p.batch * p.out_c * p.out_h * p.out_w * icg * p.kernel_h * p.kernel_w;
 
     // Weights: reorder once from the user's OIHW into the primitive's layout.
     dnnl::stream stream(engine);
@@ -236,6 +243,7 @@ bool OneDnnConv::Execute(const float* x, const float* z, float* y, void* scratch
     m.conv.execute(set->stream, set->args);
     set->stream.wait();
     ok = true;
+    if (MacCounter::enabled()) MacCounter::Add(m.macs);
   } catch (const dnnl::error&) {
   } catch (const std::exception&) {
   }

@@ -1,3 +1,4 @@
+#include "kernels/common/mac_counter.h"
 #include "kernels/pool/pool_nhwc.h"
 #include "kernels/se/se_nhwc.h"
 
@@ -9,6 +10,7 @@ void se_nhwc_gates_f32_ref(const SqueezeExciteParams& p, const float* mean, cons
                            const float* b1, const float* w2, const float* b2, float* gates,
                            float* scratch) {
   const int64_t C = p.channels, R = p.reduced;
+  if (MacCounter::enabled()) MacCounter::Add(2 * p.batch * C * R);  // the two FCs, per image
   float* r = scratch;
   for (int64_t n = 0; n < p.batch; ++n) {
     const float* s = mean + n * C;

@@ -22,6 +22,7 @@
 
 #include "graph/ops/conv.h"
 #include "graph/ops/layout.h"
+#include "kernels/common/mac_counter.h"
 #include "kernels/conv/conv_nhwc.h"
 #include "kernels/dwconv/avx2/dwconv_avx2.h"
 #include "kernels/dwconv/dwconv_rows.h"
@@ -178,6 +179,9 @@ class DwConvNhwcKernel final : public OpKernel {
       if (band.in_h > 0) {
         kernels::dwconv_f32_nhwc_avx2(band, xb, packed_.data(), yb, nullptr);
       } else {  // the band's windows lie wholly in the padding: act(bias)
+        if (kernels::MacCounter::enabled()) {  // every tap is a skipped padding tap
+          kernels::MacCounter::Add(0, band.out_h * out_row * d_.kernel_h * d_.kernel_w);
+        }
         for (int64_t i = 0; i < band.out_h * out_row; ++i) {
           yb[i] = kernels::ApplyActivation(d_.act, bias_[i % d_.channels]);
         }

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "graph/ops/layout.h"
+#include "kernels/common/mac_counter.h"
 #include "kernels/dwconv/avx2/dwconv_avx2.h"
 #include "kernels/dwconv/dwconv_rows.h"
 #include "kernels/pool/pool_nhwc.h"
@@ -216,6 +217,9 @@ class InvertedResidualNhwcKernel final : public OpKernel {
   void Depthwise(const kernels::DwConvParams& band, const float* src, float* dst) const {
     const int64_t hidden = g_.hidden_channels;
     if (band.in_h == 0) {  // every window lies in the padding: act(bias)
+      if (kernels::MacCounter::enabled()) {  // every tap is a skipped padding tap
+        kernels::MacCounter::Add(0, band.out_h * g_.out_w * hidden * g_.kernel_h * g_.kernel_w);
+      }
       for (int64_t i = 0; i < band.out_h * g_.out_w * hidden; ++i) {
         dst[i] = kernels::ApplyActivation(d_.act, dw_b_[i % hidden]);
       }

@@ -21,6 +21,7 @@
 #include <cstring>
 
 #include "kernels/common/avx2/activation_avx2.h"
+#include "kernels/common/mac_counter.h"
 #include "kernels/dwconv/avx2/dwconv_avx2.h"
 
 namespace finch::kernels {
@@ -176,6 +177,11 @@ int64_t dwconv_nchw_avx2_scratch_size(const DwConvParams& p) {
 
 void dwconv_f32_nchw_avx2(const DwConvParams& p, const float* x, const float* packed, float* y,
                           float* scratch) {
+  // Every tap of every stored pixel runs, padding taps on the scratch's zeros included
+  // (kernels/common/mac_counter.h); the lanes past OW store nothing and are not counted.
+  if (MacCounter::enabled()) {
+    MacCounter::Add(p.batch * p.channels * p.out_h * p.out_w * p.kernel_h * p.kernel_w);
+  }
   const bool s2 = p.stride_h == 2;
   if (p.kernel_h == 3) {
     s2 ? DwNchw<3, 2>(p, x, packed, y, scratch) : DwNchw<3, 1>(p, x, packed, y, scratch);

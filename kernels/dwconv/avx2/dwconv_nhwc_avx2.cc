@@ -11,6 +11,7 @@
 #include <algorithm>
 
 #include "kernels/common/avx2/activation_avx2.h"
+#include "kernels/common/mac_counter.h"
 #include "kernels/dwconv/avx2/dwconv_avx2.h"
 
 namespace finch::kernels {
@@ -97,12 +98,27 @@ __attribute__((always_inline)) inline void PixelBlock(const float* xn, int64_t x
   }
 }
 
+// Σ over a block's first `pixels` outputs of the kernel columns PixelBlock runs for each: pixel
+// b's window is columns [b·S, b·S + K) of the block, those with their bit in `valid` set.
+template <int K, int S>
+int64_t BlockColumnTaps(uint32_t valid, int pixels) {
+  int64_t taps = 0;
+  for (int b = 0; b < pixels; ++b) {
+    taps += __builtin_popcount((valid >> (b * S)) & ((1u << K) - 1));
+  }
+  return taps;
+}
+
 template <int K, int S>
 void DwNhwc(const DwConvParams& p, const float* x, const float* wp, float* y) {
   constexpr int kBlock = 8;
   constexpr int kCols = (kBlock - 1) * S + K;  // ≤ 19 < 32 bits of valid_cols
   const int64_t C = p.channels, H = p.in_h, W = p.in_w, Cp = PaddedChannels(C);
   const VecActivation act(p.act);
+  // Multiply-adds (kernels/common/mac_counter.h): per output row, the kernel rows [ky0, ky1) it
+  // runs × the kernel columns each block runs × C; the taps outside the image are skipped.
+  const bool count = MacCounter::enabled();
+  int64_t executed = 0;
   for (int64_t n = 0; n < p.batch; ++n) {
     const float* xn = x + n * H * W * C;
     float* yn = y + n * p.out_h * p.out_w * C;
@@ -110,6 +126,7 @@ void DwNhwc(const DwConvParams& p, const float* x, const float* wp, float* y) {
       const int64_t iy0 = oy * S - p.pad_top;
       const int ky0 = static_cast<int>(std::clamp<int64_t>(-iy0, 0, K));
       const int ky1 = static_cast<int>(std::clamp<int64_t>(H - iy0, 0, K));
+      int64_t row_taps = 0;  // Σ over the row's pixels of their kernel columns run
       for (int64_t ox = 0; ox < p.out_w; ox += kBlock) {
         const int pixels = static_cast<int>(std::min<int64_t>(kBlock, p.out_w - ox));
         const int64_t ix0 = ox * S - p.pad_left;  // input column of the block's tap (0, 0)
@@ -124,8 +141,14 @@ void DwNhwc(const DwConvParams& p, const float* x, const float* wp, float* y) {
         } else {
           PixelBlock<K, S, kBlock, true>(xn, xo, W, C, wp, Cp, act, yp, ky0, ky1, valid, pixels);
         }
+        if (count) row_taps += BlockColumnTaps<K, S>(valid, pixels);
       }
+      if (count) executed += (ky1 - ky0) * row_taps * C;
     }
+  }
+  if (count) {
+    const int64_t all = p.batch * p.out_h * p.out_w * K * K * C;
+    MacCounter::Add(executed, all - executed);
   }
 }
 

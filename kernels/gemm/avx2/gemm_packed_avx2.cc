@@ -26,6 +26,7 @@
 #include <array>
 
 #include "kernels/common/avx2/activation_avx2.h"
+#include "kernels/common/mac_counter.h"
 #include "kernels/gemm/gemm_packed.h"
 
 namespace finch::kernels {
@@ -220,6 +221,10 @@ void gemm_f32_packed_avx2(int64_t M, int64_t N, int64_t K, const float* a, int64
   const int64_t p_end = (n_end + kGemmPanel - 1) / kGemmPanel;
   const int64_t row_bytes = std::max<int64_t>(K, 1) * static_cast<int64_t>(sizeof(float));
   const int64_t mc = std::max<int64_t>(kMr, kBlockBytes / row_bytes / kMr * kMr);
+  // Multiply-adds of the tiles run (kernels/common/mac_counter.h): rows × live columns × K per
+  // range of tiles, added up once per call; the panel's zero columns past n_end are not work.
+  const bool count = MacCounter::enabled();
+  int64_t macs = 0;
 
   for (int64_t m0 = 0; m0 < M; m0 += mc) {
     const int64_t rows = std::min(M, m0 + mc) - m0;
@@ -255,6 +260,7 @@ void gemm_f32_packed_avx2(int64_t M, int64_t N, int64_t K, const float* a, int64
                         e.ldr,
                         nc};
         ranges[i].fn(ranges[i].rows, K, a + m * lda, lda, panel, o, e.act);
+        if (count) macs += ranges[i].rows * nc * K;
       }
     }
     if (tail == 1) {
@@ -269,9 +275,11 @@ void gemm_f32_packed_avx2(int64_t M, int64_t N, int64_t K, const float* a, int64
                         e.ldr,
                         std::min(np * kGemmPanel, n_end - n0)};
         kRowPanelsFns[np - 1](K, a + m * lda, packed + p * K * kGemmPanel, o, e.act);
+        if (count) macs += o.nc * K;
       }
     }
   }
+  if (count) MacCounter::Add(macs);
 }
 
 }  // namespace finch::kernels

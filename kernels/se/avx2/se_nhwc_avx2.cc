@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "kernels/common/avx2/activation_avx2.h"
+#include "kernels/common/mac_counter.h"
 #include "kernels/pool/pool_nhwc.h"
 #include "kernels/se/se_nhwc.h"
 
@@ -84,6 +85,8 @@ void se_nhwc_gates_f32_avx2(const SqueezeExciteParams& p, const float* mean, con
                             const float* b1, const float* w2, const float* b2, float* gates,
                             float* scratch) {
   const VecActivation act(p.act), gate(p.gate);
+  // The two FCs per image: reduced × channels multiply-adds each (mac_counter.h).
+  if (MacCounter::enabled()) MacCounter::Add(2 * p.batch * p.channels * p.reduced);
   for (int64_t n = 0; n < p.batch; ++n) {
     MatVecAct(w1, p.reduced, p.channels, mean + n * p.channels, b1, act, scratch);
     MatVecAct(w2, p.channels, p.reduced, scratch, b2, gate, gates + n * p.channels);
