@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstdio>
+#include <map>
 #include <random>
 
 #include "graph/onnx/tensor_proto.h"
@@ -127,6 +128,16 @@ StatusOr<std::vector<Tensor>> LoadOrMakeInputs(const Session& session,
                 1234 + i);
   }
   return inputs;
+}
+
+std::string OpCountSummary(const std::vector<std::string>& ops) {
+  std::map<std::string, int> counts;
+  for (const std::string& op : ops) ++counts[op];
+  std::string out;
+  for (const auto& [op, c] : counts) {
+    out += StrCat(out.empty() ? "" : "+", c > 1 ? StrCat(c, "x") : "", op);
+  }
+  return out;
 }
 
 }  // namespace finch::cli

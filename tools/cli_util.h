@@ -41,4 +41,7 @@ Tensor RandomTensor(DataType dtype, const Shape& shape, uint64_t seed);
 StatusOr<std::vector<Tensor>> LoadOrMakeInputs(const Session& session,
                                                const std::vector<std::string>& files);
 
+// "3xConv+2xClip+Add": each distinct op once, by name, with its count when above 1.
+std::string OpCountSummary(const std::vector<std::string>& ops);
+
 }  // namespace finch::cli

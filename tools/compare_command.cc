@@ -189,10 +189,9 @@ Status CompareCommand(Args& args) {
   std::printf("%-22s %-34s %-30s %10s %10s %9s %9s %9s\n", "fused op", "node", "replaced",
               "max_abs", "max_rel", "cosine", "unfused", "fused");
   for (const Group& g : groups) {
-    std::map<std::string, int> ops;
-    for (const Node* n : g.replaced) ++ops[OpName(*n)];
-    std::string what;
-    for (const auto& [op, c] : ops) what += StrCat(what.empty() ? "" : "+", c > 1 ? StrCat(c, "x") : "", op);
+    std::vector<std::string> ops;
+    for (const Node* n : g.replaced) ops.push_back(OpName(*n));
+    const std::string what = OpCountSummary(ops);
     std::printf("%-22s %-34.34s %-30.30s %10.3g %10.3g %9.6f %7.3fms %7.3fms\n",
                 OpName(*g.fused).c_str(), g.fused->name.c_str(), what.c_str(), g.max_abs,
                 g.max_rel, g.cosine, g.unfused_ms, g.fused_ms);

@@ -29,9 +29,12 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "graph/cost/cost_model.h"
+#include "graph/onnx/importer.h"
+#include "graph/passes/match.h"
 #include "runtime/json.h"
 #include "runtime/machine_model.h"
 #include "runtime/roofline.h"
@@ -50,6 +53,8 @@ constexpr char kConvention[] =
 struct Layer {
   const Node* node = nullptr;
   std::string op, kernel, shape;  // shape: the first output's
+  std::vector<std::string> fused_from;  // the original nodes a fused node stands for
+  std::string covers;                   // their ops, "3xConv+2xClip+Add" ("" when not fused)
   std::vector<std::string> input_shapes, output_shapes;
   const NodeCostEntry* cost = nullptr;
   std::vector<double> samples;  // ms, one per timed run
@@ -139,7 +144,12 @@ Status WriteJson(const std::string& path, const std::string& model, const Sessio
     const Layer& l = layers[i];
     out << (i ? ",\n  " : "\n  ") << "{\"name\": " << JsonString(l.node->name)
         << ", \"op\": " << JsonString(l.op) << ", \"kernel\": " << JsonString(l.kernel)
-        << ", \"output_shape\": " << JsonString(l.shape);
+        << ", \"output_shape\": " << JsonString(l.shape) << ", \"covers\": "
+        << JsonString(l.covers) << ", \"fused_from\": [";
+    for (size_t j = 0; j < l.fused_from.size(); ++j) {
+      out << (j ? ", " : "") << JsonString(l.fused_from[j]);
+    }
+    out << "]";
     if (l.cost && l.cost->known) {
       const NodeCost& c = l.cost->cost;
       out << ", \"kind\": " << JsonString(c.kind) << ", \"params\": " << c.params
@@ -168,7 +178,7 @@ Status WriteCsv(const std::string& path, const std::vector<Layer>& layers) {
   std::ofstream out(path);
   out << "name,op,kind,kernel,output_shape,params,macs,flops,other_ops,weight_bytes,input_bytes,"
          "output_bytes,bytes,intensity,measured_ms,gflops,gbps,macs_executed,"
-         "macs_padding_skipped\n";
+         "macs_padding_skipped,covers\n";
   for (const Layer& l : layers) {
     out << CsvField(l.node->name) << ',' << CsvField(l.op) << ',';
     if (l.cost && l.cost->known) {
@@ -183,7 +193,7 @@ Status WriteCsv(const std::string& path, const std::vector<Layer>& layers) {
       out << ',' << CsvField(l.kernel) << ',' << CsvField(l.shape) << ",,,,,,,,,,"
           << JsonNumber(l.ms) << ",,";
     }
-    out << ',' << l.macs_executed << ',' << l.macs_padding << '\n';
+    out << ',' << l.macs_executed << ',' << l.macs_padding << ',' << CsvField(l.covers) << '\n';
   }
   if (!out) return IoError("cannot write \"", path, "\"");
   return Status::Ok();
@@ -231,7 +241,7 @@ Status WriteTrace(const std::string& path, const std::string& model, int threads
 void PrintTable(const std::vector<Layer>& layers) {
   std::printf("%-40s %-23s %-16s %10s %14s %12s %8s %9s %8s %7s %9s %6s %5s\n", "node", "op",
               "output", "params", "MACs", "bytes", "FLOP/B", "ms", "GFLOP/s", "GB/s", "pred ms",
-              "% roof", "bound");
+              "% roof", "bound  covers");
   for (const Layer& l : layers) {
     std::printf("%-40s %-23s %-16s ", Tail(l.node->name, 40).c_str(), Tail(l.op, 23).c_str(),
                 Tail(l.shape, 16).c_str());
@@ -250,10 +260,10 @@ void PrintTable(const std::vector<Layer>& layers) {
       } else {
         std::printf("%6s", "-");
       }
-      std::printf(" %5s\n", l.pred.compute_bound ? "C" : "M");
+      std::printf(" %5s  %s\n", l.pred.compute_bound ? "C" : "M", l.covers.c_str());
     } else {
-      std::printf("%10s %14s %12s %8s %9.4f %8s %7s %9s %6s %5s\n", "?", "?", "?", "?", l.ms, "?",
-                  "?", "?", "?", "?");
+      std::printf("%10s %14s %12s %8s %9.4f %8s %7s %9s %6s %5s  %s\n", "?", "?", "?", "?", l.ms,
+                  "?", "?", "?", "?", "?", l.covers.c_str());
     }
   }
 }
@@ -372,6 +382,13 @@ Status ProfileCommand(Args& args) {
   const Graph& graph = session->graph();
   const ModelCost cost = CostOf(graph, plan->types, plan->constants);
 
+  // The model as written, for the ops of the nodes each fused node replaced ("covers").
+  std::map<std::string, std::string> original_ops;
+  if (StatusOr<Graph> original = LoadOnnxModel(model); original.ok()) {
+    for (const Node& n : original->nodes) {
+      original_ops[n.name] = n.domain.empty() ? n.op_type : n.domain + "::" + n.op_type;
+    }
+  }
   std::vector<Layer> layers(plan->steps.size());
   for (size_t s = 0; s < plan->steps.size(); ++s) {
     Layer& l = layers[s];
@@ -382,6 +399,15 @@ Status ProfileCommand(Args& args) {
     for (ValueId v : l.node->inputs) l.input_shapes.push_back(TypeString(plan->types, v));
     for (ValueId v : l.node->outputs) l.output_shapes.push_back(TypeString(plan->types, v));
     l.shape = l.output_shapes.empty() ? "" : l.output_shapes[0];
+    if (l.node->FindAttribute("fused_from") != nullptr) {
+      l.fused_from = FusedFrom(*l.node);
+      std::vector<std::string> ops;
+      for (const std::string& name : l.fused_from) {
+        const auto it = original_ops.find(name);
+        ops.push_back(it == original_ops.end() ? "?" : it->second);
+      }
+      l.covers = OpCountSummary(ops);
+    }
   }
 
   // The roofs, before any timing: measuring them (first use only) must not overlap a timed run.

@@ -81,6 +81,17 @@ TEST_F(ProfileOutput, TraceSvgAndMeasuredMacs) {
   EXPECT_GT(totals["macs_padding_skipped"].number, 0);  // the depthwise kernels skip padding
   const size_t layers = profile["layers"].array.size();
   ASSERT_GT(layers, 10u);
+  // A fused block says which original nodes it covers: the zoo's block is Conv -> BN -> ReLU6
+  // (Clip) twice, then Conv -> BN (+ Add).
+  int blocks = 0;
+  for (const JsonValue& l : profile["layers"].array) {
+    if (l["op"].string != "finch::InvertedResidual") continue;
+    ++blocks;
+    EXPECT_NE(l["covers"].string.find("BatchNormalization"), std::string::npos) << l["covers"].string;
+    EXPECT_NE(l["covers"].string.find("Conv"), std::string::npos) << l["covers"].string;
+    EXPECT_GE(l["fused_from"].array.size(), 5u);  // the first block has no expand
+  }
+  EXPECT_EQ(blocks, 17);
 
   // The trace.
   JsonValue trace;
