@@ -18,7 +18,12 @@ const char kUsage[] =
     "      Prints output shapes, the top-5 of 2-D outputs and the latency.\n"
     "  zoo mobilenetv2 [--width W] [--resolution R] [--classes K] [--seed S] [--opset N]\n"
     "                  -o FILE.onnx\n"
-    "      write a MobileNetV2 (the paper's layer table, seeded random weights).\n"
+    "  zoo mobilenetv1 [--width A] [--resolution R] [--standard] [--fold-bn] ... -o FILE.onnx\n"
+    "  zoo efficientnet [--phi 0..7] [--width W] [--depth D] [--resolution R] [--standard]\n"
+    "                   [--fold-bn] ... -o FILE.onnx\n"
+    "      write a network from its paper's layer table with seeded random weights (BN kept\n"
+    "      unless --fold-bn; --standard: every depthwise conv replaced by a full conv); print\n"
+    "      its params and MACs.\n"
     "  optimize MODEL -o OUT.onnx [--disable-pass NAME ...] [--dump-after NAME]\n"
     "           [--list-passes]\n"
     "      run the pass pipeline; print each pass's rewrites and the op counts before/after.\n"
@@ -59,7 +64,7 @@ int main(int argc, char** argv) {
     Args args(argc, argv, 2, {"no-opt"});
     status = finch::cli::RunCommand(args);
   } else if (command == "zoo") {
-    Args args(argc, argv, 2, {});
+    Args args(argc, argv, 2, {"standard", "fold-bn"});
     status = finch::cli::ZooCommand(args);
   } else if (command == "optimize") {
     Args args(argc, argv, 2, {"list-passes"});

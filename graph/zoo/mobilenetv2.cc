@@ -1,9 +1,7 @@
 #include "graph/zoo/mobilenetv2.h"
 
 #include <algorithm>
-#include <cmath>
-#include <memory>
-#include <vector>
+#include <string>
 
 #include "graph/zoo/layer_builder.h"
 
@@ -20,8 +18,8 @@ constexpr int64_t kStemChannels = 32;
 constexpr int64_t kLastChannels = 1280;
 
 // Adds MobileNetV2's blocks, naming everything after torchvision's modules. The weight
-// distributions are LayerBuilder's (graph/zoo/layer_builder.h); the classifier's weight and bias
-// are N(0, 0.01²) (torchvision: weight N(0, 0.01²), bias 0).
+// distributions are LayerBuilder's (graph/zoo/layer_builder.h); the classifier's are
+// FinishClassifier's (graph/zoo/zoo_common.h).
 class Builder : public LayerBuilder {
  public:
   Builder(Graph* graph, const MobileNetV2Options& options)
@@ -51,63 +49,19 @@ class Builder : public LayerBuilder {
     }
     return y;
   }
-
-  ValueId Classifier(ValueId x, int64_t in_features, int64_t classes) {
-    x = AddNode("avgpool", "GlobalAveragePool", {x}).outputs[0];
-    Node& flatten = AddNode("flatten", "Flatten", {x});
-    flatten.attributes["axis"] = Int(1);
-    x = flatten.outputs[0];
-    const ValueId w = Normal("classifier.1.weight", {classes, in_features}, 0.0, 0.01);
-    const ValueId b = Normal("classifier.1.bias", {classes}, 0.0, 0.01);
-    Node& gemm = AddNode("classifier.1", "Gemm", {x, w, b}, "logits");
-    gemm.attributes["transB"] = Int(1);
-    return gemm.outputs[0];
-  }
 };
 
 Status CheckOptions(const MobileNetV2Options& o) {
-  if (!std::isfinite(o.width) || o.width <= 0 || o.width > kMaxWidth) {
-    return InvalidArgument("MobileNetV2: width ", o.width, " must be in (0, ", kMaxWidth, "]");
-  }
-  if (o.resolution < kMinResolution || o.resolution > kMaxResolution) {
-    return InvalidArgument("MobileNetV2: resolution ", o.resolution, " must be in [",
-                           kMinResolution, ", ", kMaxResolution, "] (the network downsamples by ",
-                           "32)");
-  }
-  if (o.num_classes < 1 || o.num_classes > kMaxClasses) {
-    return InvalidArgument("MobileNetV2: num_classes ", o.num_classes, " must be in [1, ",
-                           kMaxClasses, "]");
-  }
-  if (o.opset < kMinOpset || o.opset > kMaxOpset) {
-    return InvalidArgument("MobileNetV2: opset ", o.opset, " must be in [", kMinOpset, ", ",
-                           kMaxOpset, "]");
-  }
-  return Status::Ok();
+  FINCH_RETURN_IF_ERROR(CheckMultiplier("MobileNetV2", "width", o.width, kMaxWidth));
+  return CheckCommonOptions("MobileNetV2", o.resolution, o.num_classes, o.opset);
 }
 
 }  // namespace
 
-int64_t MakeDivisible(double v, int64_t divisor) {
-  // Python: max(divisor, int(v + divisor / 2) // divisor * divisor), then + divisor if < 0.9 v.
-  const int64_t rounded = static_cast<int64_t>(v + static_cast<double>(divisor) / 2) / divisor;
-  int64_t out = std::max(divisor, rounded * divisor);
-  if (static_cast<double>(out) < 0.9 * v) out += divisor;
-  return out;
-}
-
 StatusOr<Graph> MakeMobileNetV2(const MobileNetV2Options& options) {
   FINCH_RETURN_IF_ERROR(CheckOptions(options));
-  Graph graph;
-  graph.name = "mobilenetv2";
-  graph.opset_imports[""] = options.opset;
-
-  TensorType input_type;
-  input_type.dtype = DataType::kFloat32;
-  input_type.dims = std::vector<Dim>{Dim{-1, "N"}, Dim{3, ""}, Dim{options.resolution, ""},
-                                     Dim{options.resolution, ""}};
-  const ValueId input = graph.AddValue("input", input_type);
-  graph.inputs.push_back(input);
-
+  ValueId input = kNoValue;
+  Graph graph = ImageClassifierGraph("mobilenetv2", options.opset, options.resolution, &input);
   Builder b(&graph, options);
   int64_t channels = MakeDivisible(kStemChannels * options.width);
   ValueId x = b.ConvBnRelu6("features.0", input, 3, channels, 3, 2, 1);
@@ -121,14 +75,7 @@ StatusOr<Graph> MakeMobileNetV2(const MobileNetV2Options& options) {
   }
   const int64_t last = MakeDivisible(kLastChannels * std::max(1.0, options.width));
   x = b.ConvBnRelu6(StrCat("features.", index), x, channels, last, 1, 1, 1);
-  x = b.Classifier(x, last, options.num_classes);
-
-  TensorType output_type;
-  output_type.dtype = DataType::kFloat32;
-  output_type.dims = std::vector<Dim>{Dim{-1, "N"}, Dim{options.num_classes, ""}};
-  graph.values[x].type = output_type;
-  graph.outputs.push_back(x);
-  FINCH_RETURN_IF_ERROR(graph.TopologicalSort());  // checks every read value is defined
+  FINCH_RETURN_IF_ERROR(FinishClassifier(b, x, last, options.num_classes, "classifier.1"));
   return graph;
 }
 

@@ -22,6 +22,7 @@
 
 #include "graph/ir.h"
 #include "graph/status.h"
+#include "graph/zoo/zoo_common.h"  // the option limits, MakeDivisible
 
 namespace finch::zoo {
 
@@ -32,18 +33,6 @@ struct MobileNetV2Options {
   uint64_t seed = 0;
   int64_t opset = 13;  // 7..21; below 11 Clip takes min/max as attributes
 };
-
-// Limits of the options (checked by MakeMobileNetV2, shown by the CLI).
-inline constexpr double kMaxWidth = 4.0;
-inline constexpr int64_t kMinResolution = 32;  // five stride-2 stages: 32 -> 1
-inline constexpr int64_t kMaxResolution = 4096;
-inline constexpr int64_t kMaxClasses = 1000000;
-inline constexpr int64_t kMinOpset = 7;
-inline constexpr int64_t kMaxOpset = 21;
-
-// torchvision's _make_divisible: `v` rounded to the nearest multiple of `divisor` (at least
-// `divisor`), bumped up one step if rounding lost more than 10%.
-int64_t MakeDivisible(double v, int64_t divisor = 8);
 
 // The network with seeded weights. InvalidArgument naming the option for values out of range.
 StatusOr<Graph> MakeMobileNetV2(const MobileNetV2Options& options);

@@ -5,77 +5,15 @@
 #include <map>
 #include <set>
 
+#include "graph/zoo/mobilenetv1.h"
 #include "graph/zoo/mobilenetv2.h"
 #include "graph/zoo/random_weights.h"
 #include "runtime/session.h"
+#include "tests/graph/zoo_test_util.h"
 #include "tests/util/test_util.h"
 
 namespace finch::zoo {
 namespace {
-
-// Facts about a generated network, computed here from the nodes and their attributes alone
-// (not from finch's shape inference), as a check independent of the code under test.
-struct Census {
-  int64_t params = 0;  // conv weights, BN scale + bias, Gemm weight + bias (torchvision's count)
-  int64_t macs = 0;    // Conv: out elems · Cin/group · kh · kw; Gemm: M · N · K
-  std::map<std::string, int> ops;
-  std::set<std::string> blocks;  // "features.<k>.conv" prefixes
-  Shape output;
-  std::string error;  // the first inconsistency found (channels, shapes)
-};
-
-Census Count(const Graph& g, int64_t batch) {
-  Census c;
-  std::map<ValueId, Shape> shape;
-  const TensorType& in = g.values[g.inputs[0]].type;
-  shape[g.inputs[0]] = {batch, (*in.dims)[1].value, (*in.dims)[2].value, (*in.dims)[3].value};
-  auto constant = [&](ValueId v) -> const Tensor& { return *g.values[v].constant; };
-  for (const Node& n : g.nodes) {
-    ++c.ops[n.op_type];
-    const Shape& x = shape[n.inputs[0]];
-    Shape y = x;
-    if (n.op_type == "Conv") {
-      const Shape& w = constant(n.inputs[1]).shape();
-      const int64_t group = n.FindAttribute("group")->i;
-      const auto& k = n.FindAttribute("kernel_shape")->ints;
-      const auto& s = n.FindAttribute("strides")->ints;
-      const auto& p = n.FindAttribute("pads")->ints;
-      if (w[1] * group != x[1] && c.error.empty()) {
-        c.error = StrCat(n.Describe(), ": weight ", ShapeToString(w), " group ", group,
-                         " does not fit input ", ShapeToString(x));
-      }
-      y = {x[0], w[0], (x[2] + p[0] + p[2] - k[0]) / s[0] + 1,
-           (x[3] + p[1] + p[3] - k[1]) / s[1] + 1};
-      c.macs += NumElements(y) * w[1] * k[0] * k[1];
-      c.params += NumElements(w);
-      const size_t dot = n.name.find(".conv.");
-      if (dot != std::string::npos) c.blocks.insert(n.name.substr(0, dot + 5));
-    } else if (n.op_type == "BatchNormalization") {
-      c.params += constant(n.inputs[1]).num_elements() + constant(n.inputs[2]).num_elements();
-      if (constant(n.inputs[1]).num_elements() != x[1] && c.error.empty()) {
-        c.error = StrCat(n.Describe(), ": scale does not fit input ", ShapeToString(x));
-      }
-    } else if (n.op_type == "Add") {
-      if (shape[n.inputs[1]] != x && c.error.empty()) {
-        c.error = StrCat(n.Describe(), ": adds ", ShapeToString(x), " and ",
-                         ShapeToString(shape[n.inputs[1]]));
-      }
-    } else if (n.op_type == "GlobalAveragePool") {
-      y = {x[0], x[1], 1, 1};
-    } else if (n.op_type == "Flatten") {
-      y = {x[0], x[1] * x[2] * x[3]};
-    } else if (n.op_type == "Gemm") {
-      const Shape& w = constant(n.inputs[1]).shape();  // [N, K]: transB = 1
-      if (w[1] != x[1] && c.error.empty()) c.error = "Gemm weight does not fit";
-      y = {x[0], w[0]};
-      c.macs += x[0] * w[0] * w[1];
-      c.params += NumElements(w) + constant(n.inputs[2]).num_elements();
-    }
-    shape[n.outputs[0]] = y;
-  }
-  c.output = shape[g.outputs[0]];
-  return c;
-}
 
 TEST(ZooMobileNetV2, MakeDivisibleMatchesTorchvision) {
   EXPECT_EQ(MakeDivisible(32), 32);
@@ -312,6 +250,170 @@ TEST(ZooMobileNetV2, RunsEndToEnd) {
   // Activations neither vanish nor explode through 52 layers.
   EXPECT_GT(max_abs, 1e-3);
   EXPECT_LT(max_abs, 1e3);
+}
+
+// MobileNetV1 against the paper (Howard et al. 2017). Its counts leave BN out: multiply-adds of
+// the convolutions and the FC layer, parameters of their weights and the FC bias. The paper
+// rounds params to 0.1 M and mult-adds to 1 M (not consistently: 290.7 M is printed 290), so
+// params must round to the printed figure and MACs fall within 0.5% of it.
+TEST(ZooMobileNetV1, MatchesThePaper) {
+  struct Case {
+    double alpha;
+    int64_t resolution;
+    double paper_params_m, paper_macs_m;  // Table 6 (width) and Table 7 (resolution)
+  };
+  const Case cases[] = {{1.0, 224, 4.2, 569}, {0.75, 224, 2.6, 325}, {0.5, 224, 1.3, 149},
+                        {0.25, 224, 0.5, 41},  {1.0, 192, 4.2, 418},  {1.0, 160, 4.2, 290},
+                        {1.0, 128, 4.2, 186}};
+  for (const Case& k : cases) {
+    SCOPED_TRACE(StrCat("alpha ", k.alpha, " resolution ", k.resolution));
+    MobileNetV1Options o;
+    o.width = k.alpha;
+    o.resolution = k.resolution;
+    auto g = MakeMobileNetV1(o);
+    ASSERT_TRUE(g.ok()) << g.status().ToString();
+    const Census c = Count(*g, 1);
+    EXPECT_EQ(c.error, "");
+    const double params_m = static_cast<double>(c.params - c.bn_params) / 1e6;
+    EXPECT_NEAR(std::round(params_m * 10) / 10, k.paper_params_m, 1e-9) << params_m;
+    EXPECT_NEAR(static_cast<double>(c.macs) / 1e6 / k.paper_macs_m, 1.0, 0.005);
+  }
+  // 1.0/224 exactly, by hand: conv weights + FC weights and bias (+ BN's 2 per channel).
+  auto g = MakeMobileNetV1({});
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  const Census c = Count(*g, 1);
+  EXPECT_EQ(c.params - c.bn_params, 4210088);
+  EXPECT_EQ(c.bn_params, 21888);
+  EXPECT_EQ(c.macs, 568740352);
+  EXPECT_EQ(c.ops.at("Conv"), 27);
+  EXPECT_EQ(c.ops.at("BatchNormalization"), 27);
+  EXPECT_EQ(c.ops.at("Relu"), 27);
+  EXPECT_EQ(c.ops.at("Gemm"), 1);
+  EXPECT_EQ(c.output, (Shape{1, 1000}));
+  // The cost model counts the same (BN scales and shifts included, as torchvision would).
+  const ModelCost cost = CostModelOf(*g);
+  EXPECT_EQ(cost.params, c.params);
+  EXPECT_EQ(cost.macs, c.macs);
+}
+
+TEST(ZooMobileNetV1, LayersFollowTable1) {
+  auto g = MakeMobileNetV1({});
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  std::map<std::string, const Node*> nodes;
+  for (const Node& n : g->nodes) nodes[n.name] = &n;
+  EXPECT_EQ(nodes.size(), g->nodes.size()) << "node names are unique";
+  const int64_t strides[] = {1, 2, 1, 2, 1, 2, 1, 1, 1, 1, 1, 2, 1};  // the last one: see header
+  const int64_t outs[] = {64, 128, 128, 256, 256, 512, 512, 512, 512, 512, 512, 1024, 1024};
+  int64_t cin = 32;
+  for (int k = 1; k <= 13; ++k) {
+    const Node& dw = *nodes.at(StrCat("features.", k, ".dw.0"));
+    const Node& pw = *nodes.at(StrCat("features.", k, ".pw.0"));
+    EXPECT_EQ(dw.FindAttribute("group")->i, cin) << k;
+    const int64_t s = strides[k - 1];
+    EXPECT_EQ(dw.FindAttribute("strides")->ints, (std::vector<int64_t>{s, s})) << k;
+    EXPECT_EQ(g->values[pw.inputs[1]].constant->shape(), (Shape{outs[k - 1], cin, 1, 1})) << k;
+    cin = outs[k - 1];
+  }
+  // 224 / 32 = 7 before the pool.
+  const Census c = Count(*g, 1);
+  EXPECT_EQ(c.conv_macs.at("features.13.pw.0"), 7 * 7 * 1024 * 1024);
+  // Width 0.35 at an odd resolution: max(8, floor(c · 0.35)) channels, shapes consistent.
+  MobileNetV1Options o;
+  o.width = 0.35;
+  o.resolution = 97;
+  auto thin = MakeMobileNetV1(o);
+  ASSERT_TRUE(thin.ok()) << thin.status().ToString();
+  EXPECT_EQ(Count(*thin, 2).error, "");
+  EXPECT_EQ(thin->values[thin->FindValue("features.0.0.weight")].constant->shape(),
+            (Shape{11, 3, 3, 3}));
+  EXPECT_EQ(MobileNetV1Channels(16, 0.25), 8);  // at least 8
+  EXPECT_EQ(MobileNetV1Channels(1024, 0.35), 358);
+}
+
+// The paper's Table 4: the same layout with full 3x3 convs has 29.3 M params and 4866 M
+// mult-adds; depthwise-separable layers cost 8 to 9 times less (Section 3.1).
+TEST(ZooMobileNetV1, StandardConvBaselineMatchesTable4) {
+  MobileNetV1Options o;
+  o.standard = true;
+  auto g = MakeMobileNetV1(o);
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  const Census c = Count(*g, 1);
+  EXPECT_EQ(c.error, "");
+  EXPECT_EQ(c.params - c.bn_params, 29282120);
+  EXPECT_EQ(c.macs, 4867293184);
+  EXPECT_NEAR(static_cast<double>(c.params - c.bn_params) / 29.3e6, 1.0, 0.002);
+  EXPECT_NEAR(static_cast<double>(c.macs) / 4866e6, 1.0, 0.001);
+  EXPECT_EQ(c.ops.at("Conv"), 14);
+  for (const Node& n : g->nodes) {
+    if (n.op_type == "Conv") {
+      EXPECT_EQ(n.FindAttribute("group")->i, 1) << n.name;
+    }
+  }
+  EXPECT_NE(g->FindValue("features.12.conv.0.weight"), kNoValue);
+  EXPECT_EQ(g->values[g->FindValue("features.12.conv.0.weight")].constant->shape(),
+            (Shape{1024, 512, 3, 3}));
+  auto separable = MakeMobileNetV1({});
+  ASSERT_TRUE(separable.ok());
+  const double ratio =
+      static_cast<double>(c.macs) / static_cast<double>(Count(*separable, 1).macs);
+  EXPECT_GT(ratio, 8.0);
+  EXPECT_LT(ratio, 9.0);
+}
+
+// The file written for each variant loads back and runs like the in-memory graph; folding BN
+// keeps the function.
+TEST(ZooMobileNetV1, FilesRunAndFoldingKeepsTheFunction) {
+  const Tensor x = RandomImage({1, 3, 128, 128}, 2);
+  MobileNetV1Options o;
+  o.resolution = 128;
+  o.width = 0.5;
+  o.seed = 9;
+  auto plain = MakeMobileNetV1(o);
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  const Tensor y = RunThroughFile(*plain, x);
+  ASSERT_EQ(y.shape(), (Shape{1, 1000}));
+  testing::ExpectEqualFloats(y, RunInMemory(*plain, x));
+  EXPECT_GT(testing::MaxAbs(y), 1e-3);
+  EXPECT_LT(testing::MaxAbs(y), 1e3);
+
+  o.fold_bn = true;
+  auto folded = MakeMobileNetV1(o);
+  ASSERT_TRUE(folded.ok()) << folded.status().ToString();
+  EXPECT_EQ(OpCounts(*folded).count("BatchNormalization"), 0u);
+  EXPECT_NE(folded->FindValue("features.5.pw.0.bias"), kNoValue);
+  const Tensor y_folded = RunThroughFile(*folded, x);
+  EXPECT_LE(testing::MaxAbsDiff(y_folded, y), 1e-5 * std::max(1.0, testing::MaxAbs(y)));
+
+  o.fold_bn = false;
+  o.standard = true;
+  auto standard = MakeMobileNetV1(o);
+  ASSERT_TRUE(standard.ok()) << standard.status().ToString();
+  EXPECT_EQ(RunThroughFile(*standard, x).shape(), (Shape{1, 1000}));
+}
+
+TEST(ZooMobileNetV1, BadOptionsAreInvalidArgument) {
+  std::vector<std::pair<MobileNetV1Options, const char*>> cases;
+  MobileNetV1Options o;
+  o.width = 0;
+  cases.push_back({o, "width 0 must be in (0, 4]"});
+  o.width = 4.5;
+  cases.push_back({o, "width 4.5"});
+  o = {};
+  o.resolution = 10;
+  cases.push_back({o, "resolution 10 must be in [32, 4096]"});
+  o = {};
+  o.num_classes = -3;
+  cases.push_back({o, "num_classes -3"});
+  o = {};
+  o.opset = 22;
+  cases.push_back({o, "opset 22"});
+  for (const auto& [options, needle] : cases) {
+    auto g = MakeMobileNetV1(options);
+    ASSERT_FALSE(g.ok()) << needle;
+    EXPECT_EQ(g.status().code(), StatusCode::kInvalidArgument) << needle;
+    EXPECT_NE(g.status().message().find(needle), std::string::npos) << g.status().message();
+    EXPECT_EQ(g.status().message().rfind("MobileNetV1: ", 0), 0u) << g.status().message();
+  }
 }
 
 }  // namespace

@@ -32,6 +32,34 @@ check "unknown option" 1 "unknown option --bogus" -- "$finch" run "$tmp/nope.onn
 check "zoo unknown name" 1 "mobilenetv2" -- "$finch" zoo resnet999 -o "$tmp/x.onnx"
 check "zoo bad width" 1 "width" -- "$finch" zoo mobilenetv2 --width 0 -o "$tmp/x.onnx"
 check "zoo writes a model" 0 "wrote" -- "$finch" zoo mobilenetv2 --width 0.35 --resolution 64 -o "$tmp/small.onnx"
+# finch zoo efficientnet / mobilenetv1 (and its standard-conv baseline): the cost model's counts
+# of the file written. A value-less flag goes last (it must not take -o for its value).
+check "zoo efficientnet B0 counts" 0 "^5288548 parameters .*385814752 MACs" -- "$finch" zoo efficientnet -o "$tmp/b0.onnx"
+check "zoo states the counting convention" 0 "^counting: MACs = multiply-adds of Conv and Gemm" -- "$finch" zoo efficientnet --phi 1 --resolution 64 -o "$tmp/b1.onnx"
+check "zoo efficientnet runs" 0 "top-5" -- "$finch" run "$tmp/b0.onnx" --iters 1
+check "zoo efficientnet --fold-bn" 0 "B0 width 0.5, depth 1, resolution 64, BN folded" -- "$finch" zoo efficientnet --width 0.5 --resolution 64 -o "$tmp/b0f.onnx" --fold-bn
+check "zoo efficientnet --standard" 0 "EfficientNet-B0 \(standard convs\)" -- "$finch" zoo efficientnet --width 0.25 --depth 0.5 --resolution 32 -o "$tmp/b0s.onnx" --standard
+check "zoo mobilenetv1 counts" 0 "^4231976 parameters .*568740352 MACs" -- "$finch" zoo mobilenetv1 -o "$tmp/v1.onnx"
+check "zoo mobilenetv1 --standard counts" 0 "^29294088 parameters .*4867293184 MACs" -- "$finch" zoo mobilenetv1 -o "$tmp/v1s.onnx" --standard
+check "zoo: --phi 8" 1 "\-\-phi 8 must be in \[0, 7\]" -- "$finch" zoo efficientnet --phi 8 -o "$tmp/x.onnx"
+check "zoo: efficientnet --width 0" 1 "\-\-width 0 must be in \(0, 4\]" -- "$finch" zoo efficientnet --width 0 -o "$tmp/x.onnx"
+check "zoo: mobilenetv1 --resolution 10" 1 "\-\-resolution 10 must be in \[32, 4096\]" -- "$finch" zoo mobilenetv1 --resolution 10 -o "$tmp/x.onnx"
+check "zoo: --depth not a number" 1 "\-\-depth needs a number" -- "$finch" zoo efficientnet --depth deep -o "$tmp/x.onnx"
+check "zoo: --fold-bn on mobilenetv2" 1 "\-\-fold-bn is not an option of mobilenetv2" -- "$finch" zoo mobilenetv2 -o "$tmp/x.onnx" --fold-bn
+check "zoo: unknown option" 1 "unknown option --frobs" -- "$finch" zoo efficientnet --frobs 2 -o "$tmp/x.onnx"
+check "zoo: standard B4 does not fit a file" 1 "exceed the 2 GiB" -- "$finch" zoo efficientnet --phi 4 -o "$tmp/x.onnx" --standard
+py=""
+for p in python3 /usr/bin/python3; do
+  if command -v "$p" >/dev/null && "$p" -c "import onnx" 2>/dev/null; then py=$p; break; fi
+done
+if [ -n "$py" ]; then  # onnx's own checker on what the zoo wrote
+  for m in small b0 b0f b0s v1 v1s; do
+    check "onnx checker: zoo $m" 0 "^ok$" -- "$py" -c 'import onnx, sys; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True); print("ok")' "$tmp/$m.onnx"
+  done
+else
+  echo "skip onnx checker: no python3 with the onnx module (apt-get install -y python3-onnx)"
+fi
+rm -f "$tmp/b0.onnx" "$tmp/b1.onnx" "$tmp/b0f.onnx" "$tmp/b0s.onnx" "$tmp/v1.onnx" "$tmp/v1s.onnx"
 check "run the zoo model" 0 "top-5" -- "$finch" run "$tmp/small.onnx" --iters 1 --output-dir "$tmp/outdir"
 check "outputs written" 0 "output_0.pb" -- ls "$tmp/outdir"
 check "input of the wrong shape" 1 "expects float32\[N,3,64,64\], got float32\[1,1000\]" -- "$finch" run "$tmp/small.onnx" --iters 1 --input "$tmp/outdir/output_0.pb"
