@@ -29,6 +29,8 @@ const KernelRegistry& GlobalKernels() {
     RegisterMiscKernels(*r);
     RegisterResizeKernels(*r);
     RegisterConvTransposeKernels(*r);
+    RegisterQuantizeKernels(*r);
+    RegisterQLinearConvNhwcKernels(*r);
     return r;
   }();
   return *registry;

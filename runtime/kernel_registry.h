@@ -35,5 +35,7 @@ void RegisterFusedKernels(KernelRegistry& r);  // the "finch" domain
 void RegisterMiscKernels(KernelRegistry& r);
 void RegisterResizeKernels(KernelRegistry& r);
 void RegisterConvTransposeKernels(KernelRegistry& r);
+void RegisterQuantizeKernels(KernelRegistry& r);
+void RegisterQLinearConvNhwcKernels(KernelRegistry& r);  // finch::QLinearConv [NHWC]
 
 }  // namespace finch

@@ -37,6 +37,7 @@ const OpSchemaRegistry& GlobalOpSchemas() {
     RegisterMiscSchemas(*r);
     RegisterResizeSchemas(*r);
     RegisterConvTransposeSchemas(*r);
+    RegisterQuantizeSchemas(*r);
     return r;
   }();
   return *registry;

@@ -94,5 +94,6 @@ void RegisterFusedSchemas(OpSchemaRegistry& r);  // the "finch" domain: graph/op
 void RegisterMiscSchemas(OpSchemaRegistry& r);
 void RegisterResizeSchemas(OpSchemaRegistry& r);
 void RegisterConvTransposeSchemas(OpSchemaRegistry& r);
+void RegisterQuantizeSchemas(OpSchemaRegistry& r);
 
 }  // namespace finch
