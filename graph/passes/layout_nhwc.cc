@@ -11,6 +11,9 @@
 //  - layout-agnostic ops go NHWC when they can without a transpose: elementwise unary ops
 //    whose input is NHWC; binary elementwise ops whose every input is NHWC or a constant
 //    (permuted here, after padding its shape to rank 4); Concat over channels (axis 1 -> 3);
+//  - the quantized ops: QLinearConv becomes finch::QLinearConv [NHWC]; per-tensor
+//    Quantize/DequantizeLinear, com.microsoft QLinearAdd and QLinearGlobalAveragePool
+//    (channels_last = 1) follow NHWC inputs;
 //  - everything else stays NCHW.
 // A value is converted once, when a reader needs the other layout, by a Transpose node; graph
 // outputs are always NCHW under their own names. NHWC values are named "<name>.nhwc"
@@ -252,6 +255,7 @@ class LayoutAssigner {
       EmitNhwc(std::move(n), {0});
       return;
     }
+    if (TryQuantized(node)) return;
     // Layout-agnostic ops, when no transpose is needed.
     if (node.domain.empty() && UnaryAgnostic().count(node.op_type) &&
         Available(node.inputs[0]) && node.outputs.size() == 1) {
@@ -261,6 +265,60 @@ class LayoutAssigner {
     if (node.domain.empty() && BinaryAgnostic().count(node.op_type) && TryBinary(node)) return;
     if (IsOp(node, "Concat") && TryConcat(node)) return;
     EmitNchw(node);
+  }
+
+  // The quantized ops of a QDQ/QLinear model (graph/ops/quantize.h):
+  //  - QLinearConv (2-D, constant weights) becomes finch::QLinearConv [NHWC];
+  //  - QuantizeLinear / DequantizeLinear with a per-tensor scale and zero point are
+  //    elementwise: NHWC when their input is;
+  //  - com.microsoft QLinearAdd follows its two activations when both are NHWC (per-tensor
+  //    parameters only, by its definition);
+  //  - com.microsoft QLinearGlobalAveragePool reads NHWC with channels_last = 1, when its input
+  //    is NHWC; [N, 1, 1, C] is the NHWC twin of [N, C, 1, 1].
+  bool TryQuantized(const Node& node) {
+    if (node.outputs.size() != 1 || node.inputs.empty()) return false;
+    if (IsOp(node, "QLinearConv") && node.inputs.size() >= 8 && Constant(node.inputs[3]) &&
+        Constant(node.inputs[3])->rank() == 4 && MayBeRank4(node.inputs[0])) {
+      Node n = node;
+      n.domain = kFinchDomain;
+      SetFusedFrom(&n, FusedFrom(node));
+      SetLayout(&n);
+      EmitNhwc(std::move(n), {0});
+      return true;
+    }
+    if ((IsOp(node, "QuantizeLinear") || IsOp(node, "DequantizeLinear")) &&
+        Available(node.inputs[0]) && OneElementConstants(node, 1)) {
+      EmitNhwc(node, {0});
+      return true;
+    }
+    if (node.domain == "com.microsoft" && node.op_type == "QLinearAdd" &&
+        node.inputs.size() >= 4 && Available(node.inputs[0]) && Available(node.inputs[3])) {
+      EmitNhwc(node, {0, 3});
+      return true;
+    }
+    if (node.domain == "com.microsoft" && node.op_type == "QLinearGlobalAveragePool" &&
+        Available(node.inputs[0])) {
+      const Attribute* last = node.FindAttribute("channels_last");
+      if (last && (last->kind != Attribute::Kind::kInt || last->i != 0)) return false;
+      Node n = node;
+      Attribute one;
+      one.kind = Attribute::Kind::kInt;
+      one.i = 1;
+      n.attributes["channels_last"] = one;
+      EmitNhwc(std::move(n), {0});
+      return true;
+    }
+    return false;
+  }
+
+  // Inputs first.. are absent or constants of one element.
+  bool OneElementConstants(const Node& node, size_t first) const {
+    for (size_t i = first; i < node.inputs.size(); ++i) {
+      if (node.inputs[i] == kNoValue) continue;
+      const Tensor* c = Constant(node.inputs[i]);
+      if (c == nullptr || c->num_elements() != 1) return false;
+    }
+    return true;
   }
 
   // Length of kernel_shape (-1 when absent).

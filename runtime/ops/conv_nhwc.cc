@@ -33,17 +33,12 @@
 #include "runtime/thread_pool.h"
 
 namespace finch {
-namespace {
 
-using kernels::ConvNhwcParams;
-
-StatusOr<ConvNhwcParams> ResolveNhwc(const Node& node, const Shape& x_nhwc, const Shape& w,
-                                     const Shape* b, const kernels::Activation& act) {
-  FINCH_ASSIGN_OR_RETURN(ConvGeometry g, ResolveConv(node, NhwcToNchw(x_nhwc), w, b));
+StatusOr<kernels::ConvNhwcParams> NhwcParamsOf(const Node& node, const ConvGeometry& g) {
   if (g.window.in.size() != 2) {
     return Internal(node.Describe(), ": layout NHWC needs a 2-D convolution");
   }
-  ConvNhwcParams p;
+  kernels::ConvNhwcParams p;
   p.batch = g.batch;
   p.in_c = g.in_channels;
   p.out_c = g.out_channels;
@@ -60,14 +55,10 @@ StatusOr<ConvNhwcParams> ResolveNhwc(const Node& node, const Shape& x_nhwc, cons
   p.dilation_w = g.window.dilation[1];
   p.pad_top = g.window.pad_begin[0];
   p.pad_left = g.window.pad_begin[1];
-  p.act = act;
   return p;
 }
 
-int64_t OutputPixels(const ConvNhwcParams& p) { return p.batch * p.out_h * p.out_w; }
-
-// A depthwise convolution's geometry (group = in_c = out_c) as the depthwise kernels take it.
-kernels::DwConvParams ToDwConv(const ConvNhwcParams& p) {
+kernels::DwConvParams ToDwConv(const kernels::ConvNhwcParams& p) {
   kernels::DwConvParams d;
   d.batch = p.batch;
   d.channels = p.in_c;
@@ -84,6 +75,21 @@ kernels::DwConvParams ToDwConv(const ConvNhwcParams& p) {
   d.act = p.act;
   return d;
 }
+
+namespace {
+
+using kernels::ConvNhwcParams;
+
+StatusOr<ConvNhwcParams> ResolveNhwc(const Node& node, const Shape& x_nhwc, const Shape& w,
+                                     const Shape* b, const kernels::Activation& act) {
+  FINCH_ASSIGN_OR_RETURN(ConvGeometry g, ResolveConv(node, NhwcToNchw(x_nhwc), w, b));
+  FINCH_ASSIGN_OR_RETURN(ConvNhwcParams p, NhwcParamsOf(node, g));
+  p.act = act;
+  return p;
+}
+
+int64_t OutputPixels(const ConvNhwcParams& p) { return p.batch * p.out_h * p.out_w; }
+
 
 // y += z, then act, over n values (the residual of a path whose kernel has no residual input).
 void AddResidualThenActivate(const float* z, const kernels::Activation& act, float* y,

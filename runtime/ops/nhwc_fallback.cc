@@ -1,17 +1,16 @@
 #include "runtime/ops/nhwc_fallback.h"
 
 #include "graph/ops/layout.h"
-#include "kernels/layout/layout_ref.h"
 
 namespace finch {
 namespace {
 
-// x [N, H, W, C] (float32) as a new [N, C, H, W] tensor.
+// x [N, H, W, C] as a new [N, C, H, W] tensor (any element type: a slow path, plain copies).
 StatusOr<Tensor> ToNchw(const Tensor& x) {
   FINCH_ASSIGN_OR_RETURN(Tensor y, Tensor::Allocate(x.dtype(), NhwcToNchw(x.shape())));
   const Shape& s = x.shape();
-  const int64_t hw = s[1] * s[2];
-  kernels::nhwc_to_nchw_f32_ref(s[0], s[3], hw, x.data<float>(), y.mutable_data<float>(), 0, hw);
+  CopyNhwcToNchw(x.raw_data(), y.mutable_raw_data(), DataTypeSize(x.dtype()), s[0], s[3],
+                 s[1] * s[2]);
   return y;
 }
 
@@ -36,9 +35,8 @@ class NchwFallbackKernel final : public OpKernel {
     inner.outputs = {&y_nchw};
     FINCH_RETURN_IF_ERROR(inner_->Run(inner));
     const Shape& s = y_nchw.shape();
-    const int64_t hw = s[2] * s[3];
-    kernels::nchw_to_nhwc_f32_ref(s[0], s[1], hw, y_nchw.data<float>(), y.mutable_data<float>(),
-                                  0, hw);
+    CopyNchwToNhwc(y_nchw.raw_data(), y.mutable_raw_data(), DataTypeSize(y.dtype()), s[0], s[1],
+                   s[2] * s[3]);
     return Status::Ok();
   }
 
@@ -52,8 +50,8 @@ class NchwFallbackKernel final : public OpKernel {
 StatusOr<std::unique_ptr<OpKernel>> MakeNchwFallbackKernel(const KernelBuildContext& build,
                                                            const KernelFactory& nchw_factory,
                                                            const std::vector<int>& layout_inputs) {
-  if (build.outputs.size() != 1 || build.outputs[0].dtype != DataType::kFloat32) {
-    return Unimplemented(build.node.Describe(), ": channels-last fallback needs one float32 ",
+  if (build.outputs.size() != 1 || DataTypeSize(build.outputs[0].dtype) == 0) {
+    return Unimplemented(build.node.Describe(), ": channels-last fallback needs one numeric ",
                          "output");
   }
   Node node = build.node;
@@ -63,9 +61,9 @@ StatusOr<std::unique_ptr<OpKernel>> MakeNchwFallbackKernel(const KernelBuildCont
   std::vector<bool> is_layout(inputs.size(), false);
   for (int i : layout_inputs) {
     if (i >= static_cast<int>(inputs.size()) || !build.has_input(i)) continue;
-    if (inputs[i].dtype != DataType::kFloat32 || !inputs[i].has_rank() ||
+    if (DataTypeSize(inputs[i].dtype) == 0 || !inputs[i].has_rank() ||
         inputs[i].dims->size() != 4) {
-      return Unimplemented(build.node.Describe(), ": channels-last fallback needs a float32 ",
+      return Unimplemented(build.node.Describe(), ": channels-last fallback needs a numeric ",
                            "rank-4 input ", i);
     }
     is_layout[i] = true;

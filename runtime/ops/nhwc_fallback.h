@@ -1,6 +1,6 @@
 // The last candidate of every channels-last op: its NCHW kernel between two transposes.
 //
-// Slow (two copies of every activation) but exact and complete, so the layout pass may convert
+// Slow (two copies of every activation, any element type) but exact and complete, so the layout pass may convert
 // an op whatever its attributes: a shape or attribute the NHWC kernels do not cover still runs.
 #pragma once
 

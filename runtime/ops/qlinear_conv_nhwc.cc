@@ -1,0 +1,312 @@
+// finch::QLinearConv with layout NHWC: ONNX's QLinearConv with x and y channels-last, on the
+// exact int8 kernels (kernels/int8/: zero points subtracted while widening to int16, vpmaddwd,
+// no intermediate ever saturates).
+//
+// Candidates, fastest first, chosen once at plan time; every one needs the weights, scales, zero
+// points and bias as constants:
+//   qconv1x1_nhwc_qgemm   1×1, stride 1, no padding, one group: the image is the GEMM's A
+//                         [pixels, in channels]; weights packed once (int16 k-pairs).
+//   qdwconv_nhwc_avx2     depthwise 3×3 / 5×5, stride 1 or 2 (AVX2).
+//   qconv_nhwc_im2col     any other one-group convolution (the 3-channel stem): im2col rows of a
+//                         tile of output pixels, padding taps holding x's zero point, times the
+//                         packed weights.
+//   NCHW fallback         the reference QLinearConv between two transposes.
+// The requantization is the reference's: multiplier = x_scale · w_scale[c] / y_scale in float32,
+// y = saturate(round_half_even(float(acc) · multiplier) + y_zp) (kernels/int8/requantize.h), so
+// the fast paths and the reference agree bit for bit. Work is split by output pixels or rows,
+// never inside a sum: any thread count gives the same bytes.
+#include <algorithm>
+#include <memory>
+#include <vector>
+
+#include "graph/ops/fused.h"
+#include "graph/ops/layout.h"
+#include "graph/ops/quantize.h"
+#include "kernels/int8/qdwconv.h"
+#include "kernels/int8/qgemm.h"
+#include "kernels/int8/qim2col_nhwc.h"
+#include "runtime/cpu_features.h"
+#include "runtime/kernel_registry.h"
+#include "runtime/ops/conv_nhwc.h"
+#include "runtime/ops/image_rows.h"
+#include "runtime/ops/nhwc_fallback.h"
+#include "runtime/thread_pool.h"
+
+namespace finch {
+namespace {
+
+using kernels::ConvNhwcParams;
+using kernels::QType;
+
+enum QInput { kX, kXScale, kXZp, kW, kWScale, kWZp, kYScale, kYZp, kB };
+
+// The constants of a QLinearConv as the int8 kernels take them.
+struct QConvConstants {
+  QType x_type = QType::kUint8, w_type = QType::kInt8, y_type = QType::kUint8;
+  int32_t x_zp = 0, y_zp = 0;
+  std::vector<int32_t> w_zp;       // [1] or [out_c]
+  std::vector<float> multiplier;   // [1] or [out_c]: x_scale · w_scale[c] / y_scale
+  std::vector<int32_t> bias;       // [out_c] or empty
+  bool per_channel = false;        // multiplier per channel
+};
+
+QType ToQType(DataType t) { return t == DataType::kInt8 ? QType::kInt8 : QType::kUint8; }
+
+// Every parameter constant and 8-bit, else why not.
+StatusOr<QConvConstants> ReadConstants(const KernelBuildContext& b, int64_t out_c,
+                                       std::string* why) {
+  for (int i : {kXScale, kXZp, kW, kWScale, kWZp, kYScale, kYZp, kB}) {
+    if (b.has_input(i) && (i >= static_cast<int>(b.constants.size()) || !b.constants[i])) {
+      *why = "input " + std::to_string(i) + " is not a constant";
+      return Status::Ok();
+    }
+  }
+  if (!b.has_input(kXZp) || !b.has_input(kWZp) || !b.has_input(kYZp)) {
+    *why = "a zero point is omitted";
+    return Status::Ok();
+  }
+  QConvConstants c;
+  c.x_type = ToQType(b.inputs[kX].dtype);
+  c.w_type = ToQType(b.inputs[kW].dtype);
+  c.y_type = ToQType(b.inputs[kYZp].dtype);
+  c.x_zp = static_cast<int32_t>(ElementAsInt64(*b.constants[kXZp], 0));
+  c.y_zp = static_cast<int32_t>(ElementAsInt64(*b.constants[kYZp], 0));
+  const Tensor& w_zp = *b.constants[kWZp];
+  for (int64_t i = 0; i < w_zp.num_elements(); ++i) {
+    c.w_zp.push_back(static_cast<int32_t>(ElementAsInt64(w_zp, i)));
+  }
+  const float x_scale = static_cast<float>(ElementAsDouble(*b.constants[kXScale], 0));
+  const float y_scale = static_cast<float>(ElementAsDouble(*b.constants[kYScale], 0));
+  const Tensor& w_scale = *b.constants[kWScale];
+  c.per_channel = w_scale.num_elements() > 1;
+  for (int64_t i = 0; i < w_scale.num_elements(); ++i) {
+    // The reference's expression and order (kernels/quant/qconv_ref.cc), for identical bits.
+    c.multiplier.push_back(x_scale * static_cast<float>(ElementAsDouble(w_scale, i)) / y_scale);
+  }
+  if (c.w_zp.size() > 1 && static_cast<int64_t>(c.w_zp.size()) != out_c) {
+    return b.Error("w_zero_point has ", c.w_zp.size(), " values for ", out_c, " channels");
+  }
+  if (b.has_input(kB)) {
+    const Tensor& bias = *b.constants[kB];
+    c.bias.assign(bias.data<int32_t>(), bias.data<int32_t>() + bias.num_elements());
+  }
+  return c;
+}
+
+kernels::QWeights WeightsOf(const QConvConstants& c, const void* data) {
+  kernels::QWeights w;
+  w.data = data;
+  w.type = c.w_type;
+  w.zero_point = c.w_zp.data();
+  w.per_channel = c.w_zp.size() > 1;
+  return w;
+}
+
+kernels::QuantEpilogue EpilogueOf(const QConvConstants& c) {
+  return kernels::QuantEpilogue::Quantized(c.y_type, c.multiplier.data(), c.per_channel, c.y_zp,
+                                           c.bias.empty() ? nullptr : c.bias.data());
+}
+
+// The quantized GEMM over rows of A that are either the image itself (1×1) or im2col rows.
+class QConvGemmKernel final : public OpKernel {
+ public:
+  static constexpr int64_t kTile = 96;  // output pixels per task
+
+  QConvGemmKernel(const ConvNhwcParams& p, QConvConstants c, const Tensor& w, bool im2col,
+                  kernels::QGemmFn gemm, std::string gemm_name, int threads)
+      : p_(p), c_(std::move(c)), k_(kernels::conv_nhwc_im2col_k(p)), im2col_(im2col),
+        gemm_(gemm), gemm_name_(std::move(gemm_name)), threads_(std::max(threads, 1)) {
+    std::vector<uint8_t> ohwi(static_cast<size_t>(p.out_c * k_));
+    kernels::qconv_weights_to_ohwi(p, static_cast<const uint8_t*>(w.raw_data()), ohwi.data());
+    packed_.resize(static_cast<size_t>(kernels::qgemm_packed_b_size(k_, p.out_c)));
+    kernels::qgemm_pack_b(k_, p.out_c, WeightsOf(c_, ohwi.data()), 1, k_, packed_.data());
+  }
+
+  std::string name() const override {
+    return (im2col_ ? "qconv_nhwc_im2col_" : "qconv1x1_nhwc_") + gemm_name_;
+  }
+  size_t scratch_bytes() const override { return threads_ * ThreadScratch(); }
+  size_t held_bytes() const override {
+    return packed_.size() * sizeof(int16_t) + c_.bias.size() * 4 + c_.multiplier.size() * 4;
+  }
+
+  Status Run(KernelContext& ctx) const override {
+    const auto* x = static_cast<const uint8_t*>(ctx.input(kX).raw_data());
+    auto* y = static_cast<uint8_t*>(ctx.output(0).mutable_raw_data());
+    const int threads = std::min(ctx.threads(), threads_);
+    auto* scratch = static_cast<uint8_t*>(ctx.Scratch(threads * ThreadScratch()));
+    if (scratch == nullptr) return ResourceExhausted("out of memory for QLinearConv scratch");
+    const int64_t pixels = p_.batch * p_.out_h * p_.out_w;
+    const int64_t tiles = (pixels + kTile - 1) / kTile;
+    const kernels::QuantEpilogue e = EpilogueOf(c_);
+    auto run = [&](int chunk, int64_t begin, int64_t end) {
+      uint8_t* mine = scratch + chunk * ThreadScratch();
+      uint8_t* rows = mine + GemmScratch();
+      for (int64_t t = begin; t < end; ++t) {
+        const int64_t m0 = t * kTile, m1 = std::min(pixels, m0 + kTile);
+        kernels::QGemmA a;
+        a.type = c_.x_type;
+        a.zero_point = c_.x_zp;
+        if (im2col_) {
+          kernels::qconv_nhwc_im2col(p_, x, static_cast<uint8_t>(c_.x_zp), 0, m0, m1, rows);
+          a.data = rows;
+          a.ld = k_;
+        } else {
+          a.data = x + m0 * p_.in_c;
+          a.ld = p_.in_c;
+        }
+        gemm_(m1 - m0, p_.out_c, k_, a, packed_.data(), y + m0 * p_.out_c, p_.out_c, e, 0,
+              p_.out_c, mine);
+      }
+    };
+    if (ctx.pool && threads > 1 && ctx.threads() <= threads_ && tiles > 1) {
+      ctx.pool->ParallelForChunks(tiles, run);
+    } else {
+      run(0, 0, tiles);
+    }
+    return Status::Ok();
+  }
+
+ private:
+  // Per thread: the GEMM's widening scratch (64-byte multiple), then the im2col rows.
+  size_t GemmScratch() const {
+    return (static_cast<size_t>(kernels::qgemm_scratch_bytes(k_)) + 63) / 64 * 64;
+  }
+  size_t ThreadScratch() const {
+    return GemmScratch() + (im2col_ ? static_cast<size_t>(kTile * k_ + 64) : 0);
+  }
+
+  ConvNhwcParams p_;
+  QConvConstants c_;
+  int64_t k_;
+  bool im2col_;
+  kernels::QGemmFn gemm_;
+  std::string gemm_name_;
+  int threads_;
+  std::vector<int16_t> packed_;
+};
+
+// Depthwise: the AVX2 kernel on packed weights, or the reference on the weights as given.
+class QDwConvKernel final : public OpKernel {
+ public:
+  QDwConvKernel(const ConvNhwcParams& p, QConvConstants c, const Tensor& w, bool avx2,
+                int threads)
+      : c_(std::move(c)), avx2_(avx2), threads_(std::max(threads, 1)) {
+    q_.conv = ToDwConv(p);
+    q_.x_type = c_.x_type;
+    q_.x_zero_point = c_.x_zp;
+    if (avx2_) {
+      packed_.resize(static_cast<size_t>(kernels::qdwconv_nhwc_avx2_packed_size(q_.conv)));
+      kernels::qdwconv_nhwc_avx2_pack(q_.conv, WeightsOf(c_, w.raw_data()), packed_.data());
+    } else {
+      const auto* bytes = static_cast<const uint8_t*>(w.raw_data());
+      weights_.assign(bytes, bytes + w.byte_size());
+    }
+  }
+  std::string name() const override { return avx2_ ? "qdwconv_nhwc_avx2" : "qdwconv_nhwc_ref"; }
+  size_t held_bytes() const override {
+    return packed_.size() * sizeof(int16_t) + weights_.size();
+  }
+
+  Status Run(KernelContext& ctx) const override {
+    const void* x = ctx.input(kX).raw_data();
+    void* y = ctx.output(0).mutable_raw_data();
+    const kernels::QuantEpilogue e = EpilogueOf(c_);
+    const int64_t rows = q_.conv.out_h;
+    const kernels::QWeights w = WeightsOf(c_, weights_.data());
+    ForImageRows(ctx, threads_, q_.conv.batch, rows, [&](int, int64_t n, int64_t r0, int64_t r1) {
+      if (avx2_) {
+        kernels::qdwconv_nhwc_avx2(q_, x, packed_.data(), y, e, n * rows + r0, n * rows + r1);
+      } else {
+        kernels::qdwconv_nhwc_ref(q_, x, w, y, e, n * rows + r0, n * rows + r1);
+      }
+    });
+    return Status::Ok();
+  }
+
+ private:
+  kernels::QDwConvParams q_;
+  QConvConstants c_;
+  bool avx2_;
+  int threads_;
+  std::vector<int16_t> packed_;  // AVX2
+  std::vector<uint8_t> weights_;  // reference: [C, 1, kh, kw] as given
+};
+
+StatusOr<std::unique_ptr<OpKernel>> Fallback(const KernelBuildContext& build) {
+  const KernelFactory* nchw = GlobalKernels().Find("", "QLinearConv");
+  if (nchw == nullptr) return Internal("no kernel for QLinearConv");
+  return MakeNchwFallbackKernel(build, *nchw, {kX});
+}
+
+StatusOr<std::unique_ptr<OpKernel>> MakeQLinearConvNhwcKernel(const KernelBuildContext& build) {
+  if (!IsNhwc(build.node)) return build.Unsupported("finch::QLinearConv needs layout NHWC");
+  bool known = true;
+  for (size_t i = 0; i < build.inputs.size(); ++i) {
+    if (build.has_input(i) && !build.inputs[i].is_static()) known = false;
+  }
+  if (!known) {
+    build.Skip("int8 fast paths", "shapes known only at run time");
+    return Fallback(build);
+  }
+  InputShapes shapes(build.inputs.size(), nullptr);
+  std::vector<Shape> storage(build.inputs.size());
+  for (size_t i = 0; i < build.inputs.size(); ++i) {
+    if (!build.has_input(i)) continue;
+    storage[i] = build.inputs[i].static_shape();
+    if (i == kX) storage[i] = NhwcToNchw(storage[i]);
+    shapes[i] = &storage[i];
+  }
+  FINCH_ASSIGN_OR_RETURN(QConvGeometry g, ResolveQLinearConv(build.node, shapes));
+  FINCH_ASSIGN_OR_RETURN(ConvNhwcParams p, NhwcParamsOf(build.node, g.conv));
+  std::string why;
+  FINCH_ASSIGN_OR_RETURN(QConvConstants c, ReadConstants(build, p.out_c, &why));
+  if (!why.empty()) {
+    build.Skip("int8 fast paths", why);
+    return Fallback(build);
+  }
+  const Tensor& w = *build.constants[kW];
+  const CpuFeatures& cpu = GetCpuFeatures();
+  const bool avx2 = cpu.avx2 && cpu.fma;
+  const kernels::QGemmFn gemm = avx2 ? kernels::qgemm_packed_avx2 : kernels::qgemm_packed_ref;
+  const std::string gemm_name = avx2 ? "qgemm_avx2" : "qgemm_ref";
+  if (!avx2) build.Skip("qgemm_avx2", "the CPU (or FINCH_DISABLE_ISA) lacks AVX2/FMA");
+
+  const bool pointwise = p.kernel_h == 1 && p.kernel_w == 1 && p.stride_h == 1 &&
+                         p.stride_w == 1 && p.pad_top == 0 && p.pad_left == 0 &&
+                         p.out_h == p.in_h && p.out_w == p.in_w && p.group == 1;
+  if (pointwise) {
+    return std::unique_ptr<OpKernel>(
+        new QConvGemmKernel(p, std::move(c), w, false, gemm, gemm_name, build.threads));
+  }
+  build.Skip("qconv1x1_nhwc", "not a 1x1 stride-1 unpadded single-group convolution");
+  const bool depthwise = p.group == p.in_c && p.out_c == p.in_c;
+  if (!depthwise) {
+    build.Skip("qdwconv_nhwc_avx2", "not depthwise");
+  } else if (p.dilation_h != 1 || p.dilation_w != 1) {
+    build.Skip("qdwconv_nhwc_avx2", "dilated");
+  } else {
+    const bool applies = kernels::qdwconv_nhwc_avx2_applies(ToDwConv(p));
+    if (!applies) {
+      build.Skip("qdwconv_nhwc_avx2", "only square 3x3/5x5 kernels with stride 1 or 2");
+    } else if (!avx2) {
+      build.Skip("qdwconv_nhwc_avx2", "the CPU (or FINCH_DISABLE_ISA) lacks AVX2/FMA");
+    }
+    return std::unique_ptr<OpKernel>(
+        new QDwConvKernel(p, std::move(c), w, applies && avx2, build.threads));
+  }
+  if (p.group == 1) {
+    return std::unique_ptr<OpKernel>(
+        new QConvGemmKernel(p, std::move(c), w, true, gemm, gemm_name, build.threads));
+  }
+  build.Skip("qconv_nhwc_im2col", "grouped");
+  return Fallback(build);
+}
+
+}  // namespace
+
+void RegisterQLinearConvNhwcKernels(KernelRegistry& r) {
+  r.Register(kFinchDomain, "QLinearConv", MakeQLinearConvNhwcKernel);
+}
+
+}  // namespace finch
