@@ -12,6 +12,7 @@
 #include "kernels/quant/quantize_ref.h"
 #include "runtime/ops/conv.h"
 #include "runtime/ops/elementwise_util.h"
+#include "runtime/ops/qlinear_matmul_packed.h"
 
 namespace finch {
 namespace {
@@ -305,7 +306,16 @@ void RegisterQuantizeKernels(KernelRegistry& r) {
   r.Register("", "DynamicQuantizeLinear", Factory(RunDynamicQuantizeLinear, 0));
   r.Register("", "QLinearConv", Factory(RunQLinearConv, 0, 3));
   r.Register("", "ConvInteger", Factory(RunConvInteger, 0, 1));
-  r.Register("", "QLinearMatMul", Factory(RunQLinearMatMul, 0, 3));
+  // A constant 2-D B: the packed int8 GEMM (runtime/ops/qlinear_matmul_packed.h); else the
+  // reference.
+  r.Register("", "QLinearMatMul",
+             [ref = Factory(RunQLinearMatMul, 0, 3)](
+                 const KernelBuildContext& b) -> StatusOr<std::unique_ptr<OpKernel>> {
+               FINCH_ASSIGN_OR_RETURN(std::unique_ptr<OpKernel> packed,
+                                      MakePackedQLinearMatMulKernel(b));
+               if (packed) return packed;
+               return ref(b);
+             });
   r.Register("", "MatMulInteger", Factory(RunMatMulInteger, 0, 1));
   r.Register(kMicrosoftDomain, "QLinearAdd", Factory(RunQLinearAdd, 0, 3));
   r.Register(kMicrosoftDomain, "QLinearGlobalAveragePool", Factory(RunQLinearGlobalAveragePool, 0));
