@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "graph/ir.h"
 
@@ -32,5 +33,10 @@ struct MatMulGeometry {
   Shape out;               // the result's shape
 };
 StatusOr<MatMulGeometry> ResolveMatMul(const Node& node, const Shape& a, const Shape& b);
+
+// For each output batch (row-major over g.batch), the element offsets of its A and B matrices
+// in their own tensors (a broadcast batch dim repeats the same matrix).
+void MatMulBatchOffsets(const MatMulGeometry& g, std::vector<int64_t>* a_off,
+                        std::vector<int64_t>* b_off);
 
 }  // namespace finch

@@ -37,40 +37,11 @@ StatusOr<std::unique_ptr<OpKernel>> MakeGemm(const KernelBuildContext& ctx) {
 
 // Element offsets of each batch's matrix in A and B, in row-major order of the broadcast batch
 // dims; a batch dim of size 1 in one input repeats its matrix.
-void BatchOffsets(const MatMulGeometry& g, std::vector<int64_t>* a_off,
-                  std::vector<int64_t>* b_off) {
-  const size_t nb = g.batch.size();
-  int64_t count = 1;
-  for (int64_t d : g.batch) count *= d;
-  a_off->assign(static_cast<size_t>(count), 0);
-  b_off->assign(static_cast<size_t>(count), 0);
-  // Strides of each input's batch dims, in matrices (0 where the dim broadcasts).
-  std::vector<int64_t> a_stride(nb, 0), b_stride(nb, 0);
-  int64_t sa = 1, sb = 1;
-  for (size_t i = nb; i-- > 0;) {
-    a_stride[i] = g.a_batch[i] == 1 ? 0 : sa;
-    b_stride[i] = g.b_batch[i] == 1 ? 0 : sb;
-    sa *= g.a_batch[i];
-    sb *= g.b_batch[i];
-  }
-  for (int64_t flat = 0; flat < count; ++flat) {
-    int64_t rest = flat, ia = 0, ib = 0;
-    for (size_t i = nb; i-- > 0;) {
-      const int64_t idx = rest % g.batch[i];
-      rest /= g.batch[i];
-      ia += idx * a_stride[i];
-      ib += idx * b_stride[i];
-    }
-    (*a_off)[flat] = ia * g.m * g.k;
-    (*b_off)[flat] = ib * g.k * g.n;
-  }
-}
-
 template <typename T>
 void RunMatMul(const MatMulGeometry& g, const T* a, const T* b, T* y,
                void (*gemm)(const kernels::GemmParams&, const T*, const T*, T*)) {
   std::vector<int64_t> a_off, b_off;
-  BatchOffsets(g, &a_off, &b_off);
+  MatMulBatchOffsets(g, &a_off, &b_off);
   kernels::GemmParams p;
   p.m = g.m;
   p.n = g.n;

@@ -1,9 +1,12 @@
 #include "runtime/ops/gemm_packed.h"
 
+#include <algorithm>
+#include <string>
 #include <vector>
 
 #include "graph/ops/gemm.h"
 #include "runtime/ops/gemm_driver.h"
+#include "runtime/thread_pool.h"
 
 namespace finch {
 namespace {
@@ -33,6 +36,65 @@ class PackedGemmKernel final : public OpKernel {
   std::vector<float> bias_;
   kernels::Activation act_;
   PackedGemmImpl gemm_;
+};
+
+// MatMul of two activations (attention's Q·Kᵀ and P·V): each distinct B matrix packed per run
+// into the run's scratch, in parallel, then every (batch, block of rows) product in parallel
+// on the packed GEMM. Packing costs K·N per matrix against M·K·N multiply-adds.
+class DynamicBMatMulKernel final : public OpKernel {
+ public:
+  static constexpr int64_t kRows = 48;  // rows per task: 8 microkernel tiles
+
+  DynamicBMatMulKernel(const MatMulGeometry& g, PackedGemmImpl gemm, int threads)
+      : g_(g), gemm_(gemm), threads_(std::max(threads, 1)),
+        packed_floats_(kernels::gemm_packed_b_size(g.k, g.n)) {
+    MatMulBatchOffsets(g, &a_off_, &b_off_);
+    b_count_ = NumElements(g.b_batch);
+  }
+  std::string name() const override { return std::string(gemm_.name) + "_packed_per_run"; }
+  size_t scratch_bytes() const override {
+    return static_cast<size_t>(b_count_ * packed_floats_) * sizeof(float);
+  }
+
+  Status Run(KernelContext& ctx) const override {
+    const float* a = ctx.input(0).data<float>();
+    const float* b = ctx.input(1).data<float>();
+    float* y = ctx.output(0).mutable_data<float>();
+    auto* packed = static_cast<float*>(ctx.Scratch(scratch_bytes()));
+    if (packed == nullptr) return ResourceExhausted("out of memory for MatMul packing");
+    const int64_t kn = g_.k * g_.n, row_blocks = (g_.m + kRows - 1) / kRows;
+    const int64_t items = static_cast<int64_t>(a_off_.size()) * row_blocks;
+    auto pack = [&](int64_t begin, int64_t end) {
+      for (int64_t j = begin; j < end; ++j) {
+        kernels::gemm_pack_b(g_.k, g_.n, b + j * kn, g_.n, 1, packed + j * packed_floats_);
+      }
+    };
+    auto multiply = [&](int64_t begin, int64_t end) {
+      for (int64_t item = begin; item < end; ++item) {
+        const int64_t t = item / row_blocks, m0 = item % row_blocks * kRows;
+        const int64_t m1 = std::min(g_.m, m0 + kRows);
+        gemm_.fn(m1 - m0, g_.n, g_.k, a + a_off_[t] + m0 * g_.k, g_.k,
+                 packed + b_off_[t] / kn * packed_floats_, y + (t * g_.m + m0) * g_.n, g_.n,
+                 kernels::GemmEpilogue{}, 0, g_.n);
+      }
+    };
+    if (ctx.pool && ctx.threads() > 1) {
+      ctx.pool->ParallelFor(b_count_, pack);
+      ctx.pool->ParallelFor(items, multiply);
+    } else {
+      pack(0, b_count_);
+      multiply(0, items);
+    }
+    return Status::Ok();
+  }
+
+ private:
+  MatMulGeometry g_;
+  PackedGemmImpl gemm_;
+  int threads_;
+  int64_t packed_floats_;
+  int64_t b_count_ = 0;
+  std::vector<int64_t> a_off_, b_off_;  // per output batch, in elements
 };
 
 bool Static(const KernelBuildContext& build, size_t i) {
@@ -84,7 +146,17 @@ std::unique_ptr<OpKernel> MakePackedGemmKernel(const KernelBuildContext& build,
 std::unique_ptr<OpKernel> MakePackedMatMulKernel(const KernelBuildContext& build) {
   auto skip = [&](const char* why) { return Skip(build, why); };
   const Tensor* b = build.constants.size() > 1 ? build.constants[1] : nullptr;
-  if (b == nullptr) return skip("B is not a constant");
+  if (b == nullptr) {
+    // Both operands activations: pack B in every run.
+    if (build.inputs[0].dtype != DataType::kFloat32) return skip("not float32");
+    if (!Static(build, 0) || !Static(build, 1)) return skip("shapes known only at run time");
+    const Shape a = build.inputs[0].static_shape(), bs = build.inputs[1].static_shape();
+    if (a.size() < 2 || bs.size() < 2) return skip("an operand is a vector");
+    auto g = ResolveMatMul(build.node, a, bs);
+    if (!g.ok()) return skip("shapes do not resolve");
+    if (g->m == 0 || g->n == 0 || g->k == 0) return skip("an empty dimension");
+    return std::make_unique<DynamicBMatMulKernel>(*g, ChoosePackedGemm(build), build.threads);
+  }
   if (build.inputs[0].dtype != DataType::kFloat32) return skip("not float32");
   if (b->rank() != 2) return skip("B is not a matrix");
   if (!Static(build, 0)) return skip("A's shape known only at run time");
