@@ -260,11 +260,7 @@ class Im2colConvKernel final : public OpKernel {
         }
       }
     };
-    if (ctx.pool && threads > 1 && ctx.threads() <= threads_ && tiles > 1) {
-      ctx.pool->ParallelForChunks(tiles, run);
-    } else {
-      run(0, 0, tiles);
-    }
+    ForTaskChunks(ctx, threads_, tiles, run);
     return Status::Ok();
   }
 

@@ -1,4 +1,5 @@
-// Work split by (image, output row): the unit every channels-last kernel parallelises over.
+// Work split by (image, output row), the unit every channels-last kernel parallelises over, or
+// by tasks of a kernel's own choosing (tiles of pixels, blocks of rows).
 #pragma once
 
 #include <algorithm>
@@ -29,6 +30,18 @@ void ForImageRows(KernelContext& ctx, int threads_planned, int64_t batch, int64_
     ctx.pool->ParallelForChunks(work, run);
   } else {
     run(0, 0, work);
+  }
+}
+
+// Calls fn(chunk, begin, end) over runs of tasks [0, tasks) that together cover each task once,
+// one run per thread; `chunk` indexes the thread's scratch. The same fallbacks to the calling
+// thread as ForImageRows.
+template <typename Fn>
+void ForTaskChunks(KernelContext& ctx, int threads_planned, int64_t tasks, Fn&& fn) {
+  if (ctx.pool && ctx.threads() > 1 && ctx.threads() <= threads_planned && tasks > 1) {
+    ctx.pool->ParallelForChunks(tasks, fn);
+  } else {
+    fn(0, 0, tasks);
   }
 }
 

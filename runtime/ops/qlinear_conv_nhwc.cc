@@ -159,11 +159,7 @@ class QConvGemmKernel final : public OpKernel {
               p_.out_c, mine);
       }
     };
-    if (ctx.pool && threads > 1 && ctx.threads() <= threads_ && tiles > 1) {
-      ctx.pool->ParallelForChunks(tiles, run);
-    } else {
-      run(0, 0, tiles);
-    }
+    ForTaskChunks(ctx, threads_, tiles, run);
     return Status::Ok();
   }
 

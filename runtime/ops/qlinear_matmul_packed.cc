@@ -6,6 +6,7 @@
 
 #include "kernels/int8/qgemm.h"
 #include "runtime/cpu_features.h"
+#include "runtime/ops/image_rows.h"
 #include "runtime/thread_pool.h"
 
 namespace finch {
@@ -60,11 +61,7 @@ class PackedQLinearMatMulKernel final : public OpKernel {
              scratch + chunk * ThreadScratch());
       }
     };
-    if (ctx.pool && threads > 1 && ctx.threads() <= threads_ && tasks > 1) {
-      ctx.pool->ParallelForChunks(tasks, run);
-    } else {
-      run(0, 0, tasks);
-    }
+    ForTaskChunks(ctx, threads_, tasks, run);
     return Status::Ok();
   }
 
