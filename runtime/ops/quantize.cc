@@ -5,11 +5,14 @@
 // plan is built.
 #include "graph/ops/quantize.h"
 
+#include "kernels/quant/avx2/qlinear_add_avx2.h"
+#include "kernels/quant/avx2/quantize_linear_avx2.h"
 #include "kernels/quant/qconv_ref.h"
 #include "kernels/quant/qgemm_ref.h"
 #include "kernels/quant/qlinear_add_ref.h"
 #include "kernels/quant/qlinear_pool_ref.h"
 #include "kernels/quant/quantize_ref.h"
+#include "runtime/cpu_features.h"
 #include "runtime/ops/conv.h"
 #include "runtime/ops/elementwise_util.h"
 #include "runtime/ops/qlinear_matmul_packed.h"
@@ -75,6 +78,16 @@ Status RunQuantizeLinear(const Node& node, int64_t opset, Types t, KernelContext
     if (t.in0 == DataType::kInt32) {
       kernels::quantize_linear_ref<int32_t, TY>(p, k.input(0).data<int32_t>(), scale,
                                                 DataOrNull<TY>(zp), y);
+    } else if (GetCpuFeatures().avx2) {  // per (outer, channel) run of `inner` values
+      const float* x = k.input(0).data<float>();
+      const TY* zps = DataOrNull<TY>(zp);
+      for (int64_t o = 0; o < p.outer; ++o) {
+        for (int64_t c = 0; c < p.channels; ++c) {
+          const int64_t base = (o * p.channels + c) * p.inner;
+          kernels::quantize_linear_f32_avx2<TY>(p.inner, x + base, scale[c],
+                                                zps ? static_cast<int32_t>(zps[c]) : 0, y + base);
+        }
+      }
     } else {
       kernels::quantize_linear_ref<float, TY>(p, k.input(0).data<float>(), scale,
                                               DataOrNull<TY>(zp), y);
@@ -238,6 +251,8 @@ Status RunQLinearAdd(const Node& node, int64_t, Types t, KernelContext& k) {
   FINCH_ASSIGN_OR_RETURN(Shape out, ResolveQLinearAdd(node, ShapesOf(k)));
   FINCH_ASSIGN_OR_RETURN(kernels::BroadcastSpace space,
                          MakeSpace(node, {k.input(0).shape(), k.input(3).shape()}, out));
+  // Contiguous operands take the AVX2 kernel, bit-identical to the reference.
+  const bool avx2 = GetCpuFeatures().avx2;
   kernels::QLinearAddParams q;
   q.a_scale = Scale(k.input(1));
   q.a_zp = ZeroPoint(Optional(k, 2));
@@ -252,8 +267,12 @@ Status RunQLinearAdd(const Node& node, int64_t, Types t, KernelContext& k) {
     T* y = k.output(0).mutable_data<T>();
     ParallelElements(k.pool, space.num_elements, [&](int64_t begin, int64_t end) {
       kernels::ForEachSegment(space, begin, end, [&](int64_t y_off, const int64_t* off, int64_t n) {
-        kernels::qlinear_add_ref<T>(q, n, a + off[0], space.inner_stride(0), b + off[1],
-                                    space.inner_stride(1), y + y_off);
+        if (avx2 && space.inner_stride(0) == 1 && space.inner_stride(1) == 1) {
+          kernels::qlinear_add_avx2<T>(q, n, a + off[0], b + off[1], y + y_off);
+        } else {
+          kernels::qlinear_add_ref<T>(q, n, a + off[0], space.inner_stride(0), b + off[1],
+                                      space.inner_stride(1), y + y_off);
+        }
       });
     });
   });
@@ -298,10 +317,27 @@ KernelFactory Factory(RunFn run, int in0, int in1 = -1) {
   };
 }
 
+// `ref`'s kernel, renamed "..._avx2" when its Run takes the AVX2 kernels (RunQLinearAdd,
+// RunQuantizeLinear check the CPU themselves): when the CPU has AVX2 and input `in` has type
+// `only` (any type when kUndefined).
+KernelFactory NamedForAvx2(KernelFactory ref, int in, DataType only = DataType::kUndefined) {
+  return [ref, in, only](const KernelBuildContext& b) -> StatusOr<std::unique_ptr<OpKernel>> {
+    FINCH_ASSIGN_OR_RETURN(std::unique_ptr<OpKernel> k, ref(b));
+    if (!GetCpuFeatures().avx2 || (only != DataType::kUndefined && b.inputs[in].dtype != only)) {
+      return k;
+    }
+    std::string name = k->name();
+    name.replace(name.size() - 3, 3, "avx2");
+    return MakeKernel(name, [inner = std::shared_ptr<OpKernel>(std::move(k))](
+                                KernelContext& ctx) { return inner->Run(ctx); });
+  };
+}
+
 }  // namespace
 
 void RegisterQuantizeKernels(KernelRegistry& r) {
-  r.Register("", "QuantizeLinear", Factory(RunQuantizeLinear, 0));
+  r.Register("", "QuantizeLinear",
+             NamedForAvx2(Factory(RunQuantizeLinear, 0), 0, DataType::kFloat32));
   r.Register("", "DequantizeLinear", Factory(RunDequantizeLinear, 0));
   r.Register("", "DynamicQuantizeLinear", Factory(RunDynamicQuantizeLinear, 0));
   r.Register("", "QLinearConv", Factory(RunQLinearConv, 0, 3));
@@ -317,7 +353,7 @@ void RegisterQuantizeKernels(KernelRegistry& r) {
                return ref(b);
              });
   r.Register("", "MatMulInteger", Factory(RunMatMulInteger, 0, 1));
-  r.Register(kMicrosoftDomain, "QLinearAdd", Factory(RunQLinearAdd, 0, 3));
+  r.Register(kMicrosoftDomain, "QLinearAdd", NamedForAvx2(Factory(RunQLinearAdd, 0, 3), 0));
   r.Register(kMicrosoftDomain, "QLinearGlobalAveragePool", Factory(RunQLinearGlobalAveragePool, 0));
 }
 
