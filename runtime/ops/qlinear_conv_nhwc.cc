@@ -1,11 +1,12 @@
 // finch::QLinearConv with layout NHWC: ONNX's QLinearConv with x and y channels-last, on the
-// exact int8 kernels (kernels/int8/: zero points subtracted while widening to int16, vpmaddwd,
-// no intermediate ever saturates).
+// exact int8 kernels (kernels/int8/: no intermediate ever saturates). The GEMM is
+// runtime/ops/qgemm_driver.h's: VNNI when the CPU has it and the weights fit, else the int16
+// vpmaddwd kernel, else the reference.
 //
 // Candidates, fastest first, chosen once at plan time; every one needs the weights, scales, zero
 // points and bias as constants:
 //   qconv1x1_nhwc_qgemm   1×1, stride 1, no padding, one group: the image is the GEMM's A
-//                         [pixels, in channels]; weights packed once (int16 k-pairs).
+//                         [pixels, in channels]; weights packed once.
 //   qdwconv_nhwc_avx2     depthwise 3×3 / 5×5, stride 1 or 2 (AVX2).
 //   qconv_nhwc_im2col     any other one-group convolution (the 3-channel stem): im2col rows of a
 //                         tile of output pixels, padding taps holding x's zero point, times the
@@ -30,6 +31,7 @@
 #include "runtime/ops/conv_nhwc.h"
 #include "runtime/ops/image_rows.h"
 #include "runtime/ops/nhwc_fallback.h"
+#include "runtime/ops/qgemm_driver.h"
 #include "runtime/thread_pool.h"
 
 namespace finch {
@@ -113,34 +115,33 @@ class QConvGemmKernel final : public OpKernel {
   static constexpr int64_t kTile = 96;  // output pixels per task
 
   QConvGemmKernel(const ConvNhwcParams& p, QConvConstants c, const Tensor& w, bool im2col,
-                  kernels::QGemmFn gemm, std::string gemm_name, int threads)
+                  const KernelBuildContext& build)
       : p_(p), c_(std::move(c)), k_(kernels::conv_nhwc_im2col_k(p)), im2col_(im2col),
-        gemm_(gemm), gemm_name_(std::move(gemm_name)), threads_(std::max(threads, 1)) {
-    std::vector<uint8_t> ohwi(static_cast<size_t>(p.out_c * k_));
-    kernels::qconv_weights_to_ohwi(p, static_cast<const uint8_t*>(w.raw_data()), ohwi.data());
-    packed_.resize(static_cast<size_t>(kernels::qgemm_packed_b_size(k_, p.out_c)));
-    kernels::qgemm_pack_b(k_, p.out_c, WeightsOf(c_, ohwi.data()), 1, k_, packed_.data());
-  }
+        threads_(std::max(build.threads, 1)),
+        gemm_(k_, p.out_c, WeightsOf(c_, OhwiWeights(p, w).data()), 1, k_, build) {}
 
   std::string name() const override {
-    return (im2col_ ? "qconv_nhwc_im2col_" : "qconv1x1_nhwc_") + gemm_name_;
+    return std::string(im2col_ ? "qconv_nhwc_im2col_" : "qconv1x1_nhwc_") + gemm_.name();
   }
   size_t scratch_bytes() const override { return threads_ * ThreadScratch(); }
   size_t held_bytes() const override {
-    return packed_.size() * sizeof(int16_t) + c_.bias.size() * 4 + c_.multiplier.size() * 4;
+    return gemm_.held_bytes() + c_.bias.size() * 4 + c_.multiplier.size() * 4;
   }
 
   Status Run(KernelContext& ctx) const override {
     const auto* x = static_cast<const uint8_t*>(ctx.input(kX).raw_data());
     auto* y = static_cast<uint8_t*>(ctx.output(0).mutable_raw_data());
     const int threads = std::min(ctx.threads(), threads_);
-    auto* scratch = static_cast<uint8_t*>(ctx.Scratch(threads * ThreadScratch()));
-    if (scratch == nullptr) return ResourceExhausted("out of memory for QLinearConv scratch");
+    const size_t scratch_bytes = threads * ThreadScratch();
+    auto* scratch = static_cast<uint8_t*>(ctx.Scratch(scratch_bytes));
+    if (scratch == nullptr && scratch_bytes > 0) {
+      return ResourceExhausted("out of memory for QLinearConv scratch");
+    }
     const int64_t pixels = p_.batch * p_.out_h * p_.out_w;
     const int64_t tiles = (pixels + kTile - 1) / kTile;
     const kernels::QuantEpilogue e = EpilogueOf(c_);
     auto run = [&](int chunk, int64_t begin, int64_t end) {
-      uint8_t* mine = scratch + chunk * ThreadScratch();
+      uint8_t* mine = scratch ? scratch + chunk * ThreadScratch() : nullptr;
       uint8_t* rows = mine + GemmScratch();
       for (int64_t t = begin; t < end; ++t) {
         const int64_t m0 = t * kTile, m1 = std::min(pixels, m0 + kTile);
@@ -155,8 +156,7 @@ class QConvGemmKernel final : public OpKernel {
           a.data = x + m0 * p_.in_c;
           a.ld = p_.in_c;
         }
-        gemm_(m1 - m0, p_.out_c, k_, a, packed_.data(), y + m0 * p_.out_c, p_.out_c, e, 0,
-              p_.out_c, mine);
+        gemm_.Run(m1 - m0, a, y + m0 * p_.out_c, p_.out_c, e, mine);
       }
     };
     ForTaskChunks(ctx, threads_, tiles, run);
@@ -164,10 +164,14 @@ class QConvGemmKernel final : public OpKernel {
   }
 
  private:
-  // Per thread: the GEMM's widening scratch (64-byte multiple), then the im2col rows.
-  size_t GemmScratch() const {
-    return (static_cast<size_t>(kernels::qgemm_scratch_bytes(k_)) + 63) / 64 * 64;
+  // w [out_c, in_c, kh, kw] reordered to the im2col rows' K order (the identity for 1×1).
+  static std::vector<uint8_t> OhwiWeights(const ConvNhwcParams& p, const Tensor& w) {
+    std::vector<uint8_t> ohwi(static_cast<size_t>(p.out_c * kernels::conv_nhwc_im2col_k(p)));
+    kernels::qconv_weights_to_ohwi(p, static_cast<const uint8_t*>(w.raw_data()), ohwi.data());
+    return ohwi;
   }
+  // Per thread: the GEMM's scratch (64-byte multiple), then the im2col rows.
+  size_t GemmScratch() const { return gemm_.scratch_bytes(); }
   size_t ThreadScratch() const {
     return GemmScratch() + (im2col_ ? static_cast<size_t>(kTile * k_ + 64) : 0);
   }
@@ -176,10 +180,8 @@ class QConvGemmKernel final : public OpKernel {
   QConvConstants c_;
   int64_t k_;
   bool im2col_;
-  kernels::QGemmFn gemm_;
-  std::string gemm_name_;
   int threads_;
-  std::vector<int16_t> packed_;
+  QPackedGemm gemm_;
 };
 
 // Depthwise: the AVX2 kernel on packed weights, or the reference on the weights as given.
@@ -264,16 +266,13 @@ StatusOr<std::unique_ptr<OpKernel>> MakeQLinearConvNhwcKernel(const KernelBuildC
   const Tensor& w = *build.constants[kW];
   const CpuFeatures& cpu = GetCpuFeatures();
   const bool avx2 = cpu.avx2 && cpu.fma;
-  const kernels::QGemmFn gemm = avx2 ? kernels::qgemm_packed_avx2 : kernels::qgemm_packed_ref;
-  const std::string gemm_name = avx2 ? "qgemm_avx2" : "qgemm_ref";
-  if (!avx2) build.Skip("qgemm_avx2", "the CPU (or FINCH_DISABLE_ISA) lacks AVX2/FMA");
 
   const bool pointwise = p.kernel_h == 1 && p.kernel_w == 1 && p.stride_h == 1 &&
                          p.stride_w == 1 && p.pad_top == 0 && p.pad_left == 0 &&
                          p.out_h == p.in_h && p.out_w == p.in_w && p.group == 1;
   if (pointwise) {
     return std::unique_ptr<OpKernel>(
-        new QConvGemmKernel(p, std::move(c), w, false, gemm, gemm_name, build.threads));
+        new QConvGemmKernel(p, std::move(c), w, false, build));
   }
   build.Skip("qconv1x1_nhwc", "not a 1x1 stride-1 unpadded single-group convolution");
   const bool depthwise = p.group == p.in_c && p.out_c == p.in_c;
@@ -293,7 +292,7 @@ StatusOr<std::unique_ptr<OpKernel>> MakeQLinearConvNhwcKernel(const KernelBuildC
   }
   if (p.group == 1) {
     return std::unique_ptr<OpKernel>(
-        new QConvGemmKernel(p, std::move(c), w, true, gemm, gemm_name, build.threads));
+        new QConvGemmKernel(p, std::move(c), w, true, build));
   }
   build.Skip("qconv_nhwc_im2col", "grouped");
   return Fallback(build);

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "kernels/int8/qgemm.h"
-#include "runtime/cpu_features.h"
+#include "runtime/ops/qgemm_driver.h"
 #include "runtime/ops/image_rows.h"
 #include "runtime/thread_pool.h"
 
@@ -22,43 +22,45 @@ class PackedQLinearMatMulKernel final : public OpKernel {
  public:
   static constexpr int64_t kRowsPerTask = 48;
 
-  PackedQLinearMatMulKernel(int64_t k, int64_t n, QType a_type, int32_t a_zp, QType y_type,
-                            int32_t y_zp, std::vector<float> multiplier,
-                            std::vector<int16_t> packed, bool avx2, int threads)
-      : k_(k), n_(n), a_type_(a_type), a_zp_(a_zp), y_type_(y_type), y_zp_(y_zp),
-        multiplier_(std::move(multiplier)), packed_(std::move(packed)), avx2_(avx2),
-        threads_(std::max(threads, 1)) {}
+  PackedQLinearMatMulKernel(QType a_type, int32_t a_zp, QType y_type, int32_t y_zp,
+                            std::vector<float> multiplier, int64_t k, int64_t n,
+                            const kernels::QWeights& b, const KernelBuildContext& build)
+      : a_type_(a_type), a_zp_(a_zp), y_type_(y_type), y_zp_(y_zp),
+        multiplier_(std::move(multiplier)), threads_(std::max(build.threads, 1)),
+        gemm_(k, n, b, n, 1, build) {}
 
   std::string name() const override {
-    return avx2_ ? "qlinear_matmul_packed_qgemm_avx2" : "qlinear_matmul_packed_qgemm_ref";
+    return std::string("qlinear_matmul_packed_") + gemm_.name();
   }
-  size_t scratch_bytes() const override { return threads_ * ThreadScratch(); }
+  size_t scratch_bytes() const override { return threads_ * gemm_.scratch_bytes(); }
   size_t held_bytes() const override {
-    return packed_.size() * sizeof(int16_t) + multiplier_.size() * sizeof(float);
+    return gemm_.held_bytes() + multiplier_.size() * sizeof(float);
   }
 
   Status Run(KernelContext& ctx) const override {
     const Tensor& a = ctx.input(kA);
-    const int64_t m = k_ > 0 ? a.num_elements() / k_ : 0;  // every batch's rows
+    const int64_t k = gemm_.K(), n = gemm_.N();
+    const int64_t m = k > 0 ? a.num_elements() / k : 0;  // every batch's rows
     const auto* x = static_cast<const uint8_t*>(a.raw_data());
     auto* y = static_cast<uint8_t*>(ctx.output(0).mutable_raw_data());
     const int threads = std::min(ctx.threads(), threads_);
-    auto* scratch = static_cast<uint8_t*>(ctx.Scratch(threads * ThreadScratch()));
-    if (scratch == nullptr) return ResourceExhausted("out of memory for QLinearMatMul scratch");
+    auto* scratch = static_cast<uint8_t*>(ctx.Scratch(threads * gemm_.scratch_bytes()));
+    if (scratch == nullptr && gemm_.scratch_bytes() > 0) {
+      return ResourceExhausted("out of memory for QLinearMatMul scratch");
+    }
     const kernels::QuantEpilogue e = kernels::QuantEpilogue::Quantized(
         y_type_, multiplier_.data(), multiplier_.size() > 1, y_zp_, nullptr);
-    const kernels::QGemmFn gemm = avx2_ ? kernels::qgemm_packed_avx2 : kernels::qgemm_packed_ref;
     const int64_t tasks = (m + kRowsPerTask - 1) / kRowsPerTask;
     auto run = [&](int chunk, int64_t begin, int64_t end) {
       for (int64_t t = begin; t < end; ++t) {
         const int64_t r0 = t * kRowsPerTask, r1 = std::min(m, r0 + kRowsPerTask);
         kernels::QGemmA qa;
-        qa.data = x + r0 * k_;
-        qa.ld = k_;
+        qa.data = x + r0 * k;
+        qa.ld = k;
         qa.type = a_type_;
         qa.zero_point = a_zp_;
-        gemm(r1 - r0, n_, k_, qa, packed_.data(), y + r0 * n_, n_, e, 0, n_,
-             scratch + chunk * ThreadScratch());
+        gemm_.Run(r1 - r0, qa, y + r0 * n, n, e,
+                  scratch ? scratch + chunk * gemm_.scratch_bytes() : nullptr);
       }
     };
     ForTaskChunks(ctx, threads_, tasks, run);
@@ -66,19 +68,13 @@ class PackedQLinearMatMulKernel final : public OpKernel {
   }
 
  private:
-  size_t ThreadScratch() const {
-    return (static_cast<size_t>(kernels::qgemm_scratch_bytes(k_)) + 63) / 64 * 64;
-  }
-
-  int64_t k_, n_;
   QType a_type_;
   int32_t a_zp_;
   QType y_type_;
   int32_t y_zp_;
   std::vector<float> multiplier_;
-  std::vector<int16_t> packed_;
-  bool avx2_;
   int threads_;
+  QPackedGemm gemm_;
 };
 
 }  // namespace
@@ -136,15 +132,10 @@ StatusOr<std::unique_ptr<OpKernel>> MakePackedQLinearMatMulKernel(
   w.type = ToQType(b.dtype());
   w.zero_point = zp.data();
   w.per_channel = zp.size() > 1;
-  std::vector<int16_t> packed(static_cast<size_t>(kernels::qgemm_packed_b_size(k, n)));
-  kernels::qgemm_pack_b(k, n, w, n, 1, packed.data());
-  const CpuFeatures& cpu = GetCpuFeatures();
-  const bool avx2 = cpu.avx2 && cpu.fma;
-  if (!avx2) build.Skip("qlinear_matmul_packed_qgemm_avx2", "the CPU lacks AVX2/FMA");
   return std::unique_ptr<OpKernel>(new PackedQLinearMatMulKernel(
-      k, n, ToQType(build.inputs[kA].dtype), static_cast<int32_t>(ElementAsInt64(*constant(kAZp), 0)),
+      ToQType(build.inputs[kA].dtype), static_cast<int32_t>(ElementAsInt64(*constant(kAZp), 0)),
       ToQType(build.outputs[0].dtype), static_cast<int32_t>(ElementAsInt64(*constant(kYZp), 0)),
-      std::move(multiplier), std::move(packed), avx2, build.threads));
+      std::move(multiplier), k, n, w, build));
 }
 
 }  // namespace finch

@@ -121,7 +121,7 @@ std::vector<QCase> Cases() {
     c.cout = cout;
     c.h = h;
     c.w = w;
-    c.kernel = "qconv1x1_nhwc_qgemm_avx2";
+    c.kernel = "qconv1x1_nhwc_qgemm";
     cases.push_back(c);
   }
   // Depthwise 3×3 / 5×5, stride 1 / 2, odd images and channel counts.
@@ -147,7 +147,7 @@ std::vector<QCase> Cases() {
   stem.stride = 2;
   stem.pad = 1;
   stem.h = stem.w = 15;
-  stem.kernel = "qconv_nhwc_im2col_qgemm_avx2";
+  stem.kernel = "qconv_nhwc_im2col_qgemm";
   cases.push_back(stem);
   QCase grouped = stem;  // grouped: the NCHW fallback
   grouped.cin = 8;
@@ -164,7 +164,7 @@ std::vector<QCase> Cases() {
   mixed.w_type = DataType::kUint8;
   mixed.per_channel = false;
   mixed.bias = false;
-  mixed.kernel = "qconv1x1_nhwc_qgemm_avx2";
+  mixed.kernel = "qconv1x1_nhwc_qgemm";
   cases.push_back(mixed);
   QCase dw_int8 = cases[5];
   dw_int8.x_type = DataType::kInt8;
