@@ -142,7 +142,7 @@ class QConvGemmKernel final : public OpKernel {
     const kernels::QuantEpilogue e = EpilogueOf(c_);
     auto run = [&](int chunk, int64_t begin, int64_t end) {
       uint8_t* mine = scratch ? scratch + chunk * ThreadScratch() : nullptr;
-      uint8_t* rows = mine + GemmScratch();
+      uint8_t* rows = im2col_ ? mine + GemmScratch() : nullptr;
       for (int64_t t = begin; t < end; ++t) {
         const int64_t m0 = t * kTile, m1 = std::min(pixels, m0 + kTile);
         kernels::QGemmA a;
