@@ -17,26 +17,33 @@ constexpr int kMaxRows = 6;
 // the row may be past the buffer), as uint8 (int8 shifted by +128: flip the sign bit).
 inline int32_t Quad(const uint8_t* row, int64_t k, int64_t K, bool shift) {
   uint32_t v = 0;
-  std::memcpy(&v, row + k, static_cast<size_t>(std::min<int64_t>(4, K - k)));
+  if (k + 4 <= K) {
+    std::memcpy(&v, row + k, 4);  // one 32-bit load
+  } else {
+    for (int64_t i = k; i < K; ++i) v |= static_cast<uint32_t>(row[i]) << (8 * (i - k));
+  }
   if (shift) v ^= 0x80808080u;
   return static_cast<int32_t>(v);
 }
 
 template <int MR>
-void Tile(int64_t K, const uint8_t* a, int64_t lda, bool shift, const uint8_t* panel,
+__attribute__((always_inline)) inline void Tile(int64_t K, const uint8_t* a, int64_t lda, bool shift, const uint8_t* panel,
           int32_t* tile) {
   __m256i acc[MR][2];
+#pragma GCC unroll 6
   for (int r = 0; r < MR; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_si256();
   const int64_t kq = (K + 3) / 4;
   for (int64_t q = 0; q < kq; ++q) {
     const __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(panel + q * 64));
     const __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(panel + q * 64 + 32));
+#pragma GCC unroll 6
     for (int r = 0; r < MR; ++r) {
       const __m256i av = _mm256_set1_epi32(Quad(a + r * lda, 4 * q, K, shift));
       acc[r][0] = _mm256_dpbusd_epi32(acc[r][0], av, b0);
       acc[r][1] = _mm256_dpbusd_epi32(acc[r][1], av, b1);
     }
   }
+#pragma GCC unroll 6
   for (int r = 0; r < MR; ++r) {
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(tile + r * 16), acc[r][0]);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(tile + r * 16 + 8), acc[r][1]);
