@@ -165,13 +165,13 @@ void RegisterGemmSchemas(OpSchemaRegistry& r) {
   r.Register(OpSchema{"", "MatMul", 2, 2, 1, 1, 1, InferMatMul});
 }
 
-void MatMulBatchOffsets(const MatMulGeometry& g, std::vector<int64_t>* a_off,
-                        std::vector<int64_t>* b_off) {
+void MatMulBatchMatrices(const MatMulGeometry& g, std::vector<int64_t>* a_index,
+                         std::vector<int64_t>* b_index) {
   const size_t nb = g.batch.size();
   int64_t count = 1;
   for (int64_t d : g.batch) count *= d;
-  a_off->assign(static_cast<size_t>(count), 0);
-  b_off->assign(static_cast<size_t>(count), 0);
+  a_index->assign(static_cast<size_t>(count), 0);
+  b_index->assign(static_cast<size_t>(count), 0);
   // Strides of each input's batch dims, in matrices (0 where the dim broadcasts).
   std::vector<int64_t> a_stride(nb, 0), b_stride(nb, 0);
   int64_t sa = 1, sb = 1;
@@ -189,10 +189,9 @@ void MatMulBatchOffsets(const MatMulGeometry& g, std::vector<int64_t>* a_off,
       ia += idx * a_stride[i];
       ib += idx * b_stride[i];
     }
-    (*a_off)[flat] = ia * g.m * g.k;
-    (*b_off)[flat] = ib * g.k * g.n;
+    (*a_index)[flat] = ia;
+    (*b_index)[flat] = ib;
   }
 }
-
 
 }  // namespace finch

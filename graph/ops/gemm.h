@@ -34,9 +34,10 @@ struct MatMulGeometry {
 };
 StatusOr<MatMulGeometry> ResolveMatMul(const Node& node, const Shape& a, const Shape& b);
 
-// For each output batch (row-major over g.batch), the element offsets of its A and B matrices
-// in their own tensors (a broadcast batch dim repeats the same matrix).
-void MatMulBatchOffsets(const MatMulGeometry& g, std::vector<int64_t>* a_off,
-                        std::vector<int64_t>* b_off);
+// For each output batch t (row-major over g.batch), which matrix of A and of B it multiplies:
+// their indices in each operand's own batch dims (a broadcast dim repeats the same matrix). A's
+// matrix starts at element a_index[t]·m·k, B's at b_index[t]·k·n.
+void MatMulBatchMatrices(const MatMulGeometry& g, std::vector<int64_t>* a_index,
+                         std::vector<int64_t>* b_index);
 
 }  // namespace finch

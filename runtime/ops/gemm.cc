@@ -40,8 +40,8 @@ StatusOr<std::unique_ptr<OpKernel>> MakeGemm(const KernelBuildContext& ctx) {
 template <typename T>
 void RunMatMul(const MatMulGeometry& g, const T* a, const T* b, T* y,
                void (*gemm)(const kernels::GemmParams&, const T*, const T*, T*)) {
-  std::vector<int64_t> a_off, b_off;
-  MatMulBatchOffsets(g, &a_off, &b_off);
+  std::vector<int64_t> a_index, b_index;
+  MatMulBatchMatrices(g, &a_index, &b_index);
   kernels::GemmParams p;
   p.m = g.m;
   p.n = g.n;
@@ -49,8 +49,9 @@ void RunMatMul(const MatMulGeometry& g, const T* a, const T* b, T* y,
   p.lda = g.k;
   p.ldb = g.n;
   p.ldc = g.n;
-  for (size_t i = 0; i < a_off.size(); ++i) {
-    gemm(p, a + a_off[i], b + b_off[i], y + static_cast<int64_t>(i) * g.m * g.n);
+  for (size_t i = 0; i < a_index.size(); ++i) {
+    gemm(p, a + a_index[i] * g.m * g.k, b + b_index[i] * g.k * g.n,
+         y + static_cast<int64_t>(i) * g.m * g.n);
   }
 }
 

@@ -48,7 +48,7 @@ class DynamicBMatMulKernel final : public OpKernel {
   DynamicBMatMulKernel(const MatMulGeometry& g, PackedGemmImpl gemm, int threads)
       : g_(g), gemm_(gemm), threads_(std::max(threads, 1)),
         packed_floats_(kernels::gemm_packed_b_size(g.k, g.n)) {
-    MatMulBatchOffsets(g, &a_off_, &b_off_);
+    MatMulBatchMatrices(g, &a_index_, &b_index_);
     b_count_ = NumElements(g.b_batch);
   }
   std::string name() const override { return std::string(gemm_.name) + "_packed_per_run"; }
@@ -63,7 +63,7 @@ class DynamicBMatMulKernel final : public OpKernel {
     auto* packed = static_cast<float*>(ctx.Scratch(scratch_bytes()));
     if (packed == nullptr) return ResourceExhausted("out of memory for MatMul packing");
     const int64_t kn = g_.k * g_.n, row_blocks = (g_.m + kRows - 1) / kRows;
-    const int64_t items = static_cast<int64_t>(a_off_.size()) * row_blocks;
+    const int64_t items = static_cast<int64_t>(a_index_.size()) * row_blocks;
     auto pack = [&](int64_t begin, int64_t end) {
       for (int64_t j = begin; j < end; ++j) {
         kernels::gemm_pack_b(g_.k, g_.n, b + j * kn, g_.n, 1, packed + j * packed_floats_);
@@ -73,8 +73,8 @@ class DynamicBMatMulKernel final : public OpKernel {
       for (int64_t item = begin; item < end; ++item) {
         const int64_t t = item / row_blocks, m0 = item % row_blocks * kRows;
         const int64_t m1 = std::min(g_.m, m0 + kRows);
-        gemm_.fn(m1 - m0, g_.n, g_.k, a + a_off_[t] + m0 * g_.k, g_.k,
-                 packed + b_off_[t] / kn * packed_floats_, y + (t * g_.m + m0) * g_.n, g_.n,
+        gemm_.fn(m1 - m0, g_.n, g_.k, a + (a_index_[t] * g_.m + m0) * g_.k, g_.k,
+                 packed + b_index_[t] * packed_floats_, y + (t * g_.m + m0) * g_.n, g_.n,
                  kernels::GemmEpilogue{}, 0, g_.n);
       }
     };
@@ -94,7 +94,7 @@ class DynamicBMatMulKernel final : public OpKernel {
   int threads_;
   int64_t packed_floats_;
   int64_t b_count_ = 0;
-  std::vector<int64_t> a_off_, b_off_;  // per output batch, in elements
+  std::vector<int64_t> a_index_, b_index_;  // per output batch, in matrices
 };
 
 bool Static(const KernelBuildContext& build, size_t i) {

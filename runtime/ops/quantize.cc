@@ -168,25 +168,13 @@ Status RunConvInteger(const Node& node, int64_t, Types t, KernelContext& k) {
   return ok ? Status::Ok() : TypeError(node);
 }
 
-// The index, in an operand's own batch dims (`operand`, left-padded with 1s to the rank of
-// `batch`), of the matrix it supplies to output batch t; a dim of 1 repeats its matrix.
-int64_t OperandMatrix(const Shape& batch, const Shape& operand, int64_t t) {
-  int64_t index = 0, stride = 1;
-  for (size_t d = batch.size(); d-- > 0;) {
-    const int64_t i = t % batch[d];
-    t /= batch[d];
-    if (operand[d] != 1) index += i * stride;
-    stride *= operand[d];
-  }
-  return index;
-}
-
-// Calls fn(t, a_matrix, b_matrix) for every output batch t of a MatMul.
+// Calls fn(t, a_matrix, b_matrix) for every output batch t of a MatMul (MatMulBatchMatrices).
 template <typename Fn>
 void ForEachMatMulBatch(const MatMulGeometry& g, Fn&& fn) {
-  const int64_t count = NumElements(g.batch);
-  for (int64_t t = 0; t < count; ++t) {
-    fn(t, OperandMatrix(g.batch, g.a_batch, t), OperandMatrix(g.batch, g.b_batch, t));
+  std::vector<int64_t> a_index, b_index;
+  MatMulBatchMatrices(g, &a_index, &b_index);
+  for (size_t t = 0; t < a_index.size(); ++t) {
+    fn(static_cast<int64_t>(t), a_index[t], b_index[t]);
   }
 }
 
