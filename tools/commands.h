@@ -14,5 +14,6 @@ Status BenchCommand(Args& args);
 Status ProfileCommand(Args& args);
 Status ValidateCommand(Args& args);
 Status MachineCommand(Args& args);
+Status EvalCommand(Args& args);
 
 }  // namespace finch::cli

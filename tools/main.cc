@@ -47,7 +47,13 @@ const char kUsage[] =
     "      caches and ISA, and the fraction of the peak finch's kernels reach per class;\n"
     "      measured once (~5 s) and cached (FINCH_MACHINE_CACHE=path).\n"
     "  validate MODEL [--memory-limit BYTES]\n"
-    "      the load-time checks one per line (ok / FAILED and the first problem); exit 0 or 1.\n";
+    "      the load-time checks one per line (ok / FAILED and the first problem); exit 0 or 1.\n"
+    "  eval MODEL --images DIR --labels FILE [--preprocess imagenet|caffe-bgr] [--skip N]\n"
+    "       [--limit N] [--threads N] [--no-opt] [--json]\n"
+    "      top-1/top-5 accuracy on a labelled image folder (lines `file<TAB>class-index`):\n"
+    "      images resized and center-cropped to the model's input, normalised as\n"
+    "      --preprocess says (imagenet: RGB, torchvision's mean/std; caffe-bgr: BGR 0..255\n"
+    "      minus 104/117/123). --json prints {\"top1\": x, \"top5\": x, \"n\": N, ...}.\n";
 
 }  // namespace
 
@@ -81,6 +87,9 @@ int main(int argc, char** argv) {
   } else if (command == "profile") {
     Args args(argc, argv, 2, {"no-opt"});
     status = finch::cli::ProfileCommand(args);
+  } else if (command == "eval") {
+    Args args(argc, argv, 2, {"no-opt", "json"});
+    status = finch::cli::EvalCommand(args);
   } else if (command == "machine") {
     Args args(argc, argv, 2, {"json", "refresh"});
     status = finch::cli::MachineCommand(args);

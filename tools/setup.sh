@@ -8,6 +8,7 @@ packages=(
   g++ cmake ninja-build pkg-config
   libprotobuf-dev protobuf-compiler libonnx-dev   # ONNX model format
   libdnnl-dev libeigen3-dev                       # oneDNN fallback kernels, Eigen
+  libjpeg62-turbo-dev libpng-dev                  # image input (finch eval, --calib)
   libgtest-dev libbenchmark-dev                   # tests and benchmarks
   libonnx-testdata                                # ONNX backend conformance data
 )
