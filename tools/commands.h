@@ -15,5 +15,6 @@ Status ProfileCommand(Args& args);
 Status ValidateCommand(Args& args);
 Status MachineCommand(Args& args);
 Status EvalCommand(Args& args);
+Status QuantizeCommand(Args& args);
 
 }  // namespace finch::cli

@@ -46,6 +46,12 @@ const char kUsage[] =
     "      this CPU's roofs: FP32 FMA peak per thread count, int8 peak, DRAM and L2 bandwidth,\n"
     "      caches and ISA, and the fraction of the peak finch's kernels reach per class;\n"
     "      measured once (~5 s) and cached (FINCH_MACHINE_CACHE=path).\n"
+    "  quantize MODEL -o OUT.onnx --calib SOURCE [--calib-limit N]\n"
+    "           [--method minmax|percentile|entropy] [--per-channel | --per-tensor]\n"
+    "           [--exclude NODE ...] [--no-auto] [--preprocess imagenet|caffe-bgr] [--json FILE]\n"
+    "      post-training static quantization to a QDQ model (SOURCE: an image folder, a folder\n"
+    "      of input .pb tensors, or random:N); prints per layer the range, clipping, SQNR\n"
+    "      against FP32, int8 vs fp32 time and the precision chosen.\n"
     "  validate MODEL [--memory-limit BYTES]\n"
     "      the load-time checks one per line (ok / FAILED and the first problem); exit 0 or 1.\n"
     "  eval MODEL --images DIR --labels FILE [--preprocess imagenet|caffe-bgr] [--skip N]\n"
@@ -87,6 +93,9 @@ int main(int argc, char** argv) {
   } else if (command == "profile") {
     Args args(argc, argv, 2, {"no-opt"});
     status = finch::cli::ProfileCommand(args);
+  } else if (command == "quantize") {
+    Args args(argc, argv, 2, {"per-channel", "per-tensor", "no-auto"});
+    status = finch::cli::QuantizeCommand(args);
   } else if (command == "eval") {
     Args args(argc, argv, 2, {"no-opt", "json"});
     status = finch::cli::EvalCommand(args);

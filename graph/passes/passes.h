@@ -7,6 +7,7 @@
 namespace finch {
 
 StatusOr<PassResult> EliminateIdentity(const Graph& graph, const PassContext& ctx);
+StatusOr<PassResult> FuseQdq(const Graph& graph, const PassContext& ctx);
 StatusOr<PassResult> FoldConstants(const Graph& graph, const PassContext& ctx);
 StatusOr<PassResult> FoldBatchNorm(const Graph& graph, const PassContext& ctx);
 StatusOr<PassResult> FoldScaleIntoConv(const Graph& graph, const PassContext& ctx);

@@ -8,6 +8,10 @@ namespace finch {
 const std::vector<PassInfo>& OptimizationPipeline() {
   static const std::vector<PassInfo> passes = {
       {"eliminate-identity", "remove Identity and inference-mode Dropout nodes", EliminateIdentity},
+      {"fuse-qdq",
+       "DequantizeLinear -> Conv/Add/GlobalAveragePool/MatMul [-> Relu/Clip] -> QuantizeLinear "
+       "becomes the QLinear op (int8 kernels)",
+       FuseQdq},
       {"fold-constants", "evaluate nodes whose inputs are all constants", FoldConstants},
       {"fold-batchnorm",
        "fold BatchNormalization into the Conv/Gemm/MatMul before it, else into a scale + shift",
