@@ -47,7 +47,7 @@ const char kUsage[] =
     "      caches and ISA, and the fraction of the peak finch's kernels reach per class;\n"
     "      measured once (~5 s) and cached (FINCH_MACHINE_CACHE=path).\n"
     "  quantize MODEL -o OUT.onnx --calib SOURCE [--calib-limit N]\n"
-    "           [--method minmax|percentile|entropy] [--per-channel | --per-tensor]\n"
+    "           [--method mse|percentile|minmax|entropy] [--per-channel | --per-tensor]\n"
     "           [--exclude NODE ...] [--no-auto] [--preprocess imagenet|caffe-bgr] [--json FILE]\n"
     "      post-training static quantization to a QDQ model (SOURCE: an image folder, a folder\n"
     "      of input .pb tensors, or random:N); prints per layer the range, clipping, SQNR\n"

@@ -4,12 +4,15 @@
 #include <cmath>
 #include <cstdio>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "graph/onnx/exporter.h"
 #include "graph/onnx/importer.h"
+#include "runtime/data/evaluate.h"
 #include "runtime/data/input_source.h"
+#include "runtime/data/labels.h"
 #include "runtime/data/preprocess.h"
 #include "runtime/json.h"
 #include "runtime/quantize/quantizer.h"
@@ -21,10 +24,12 @@ namespace {
 
 constexpr char kUsage[] =
     "usage: finch quantize MODEL -o OUT.onnx --calib SOURCE [--calib-limit N] "
-    "[--method minmax|percentile|entropy] [--percentile P] [--per-channel | --per-tensor] "
+    "[--method mse|percentile|minmax|entropy] [--percentile P] [--per-channel | --per-tensor] "
     "[--exclude NODE ...] [--no-auto] [--max-sqnr-drop DB] [--preprocess imagenet|caffe-bgr] "
-    "[--threads N] [--json FILE]\n"
-    "  SOURCE: a folder of images, a folder of input .pb tensors, or random:N";
+    "[--threads N] [--json FILE] [--labels FILE [--images DIR] [--eval-limit N]]\n"
+    "  SOURCE: a folder of images, a folder of input .pb tensors, or random:N\n"
+    "  --labels: also score the FP32 and the INT8 model on the labelled images (--images, by\n"
+    "  default the calibration folder) that calibration did not use";
 
 // Reads items [first, first + count) of the source, one vector of graph inputs each.
 StatusOr<std::vector<std::vector<Tensor>>> ReadItems(const InputSource& source, int64_t first,
@@ -74,6 +79,47 @@ std::string LayerJson(const LayerQuantReport& r) {
   return s + "}";
 }
 
+struct Accuracy {
+  EvalResult fp32, int8;
+  int64_t agree = 0;  // images where both models predict the same class
+};
+
+// Scores both models on the labelled images that calibration did not read.
+StatusOr<Accuracy> ScoreBoth(const Graph& fp32_graph, const Graph& int8_graph,
+                             const std::string& labels, const std::string& images,
+                             const std::set<std::string>& calibration_files, int64_t limit,
+                             const Preprocess& preprocess, int threads) {
+  FINCH_ASSIGN_OR_RETURN(std::vector<LabelledImage> all, ReadLabels(labels, images));
+  std::vector<LabelledImage> held_out;
+  for (LabelledImage& image : all) {
+    if (calibration_files.count(image.path)) continue;
+    if (limit >= 0 && static_cast<int64_t>(held_out.size()) >= limit) break;
+    held_out.push_back(std::move(image));
+  }
+  if (held_out.empty()) {
+    return InvalidArgument("--labels ", labels, ": no labelled image is left after the ",
+                           calibration_files.size(), " calibration images");
+  }
+  SessionOptions so;
+  so.threads = threads;
+  Accuracy a;
+  for (int which = 0; which < 2; ++which) {
+    FINCH_ASSIGN_OR_RETURN(auto session, Session::Create(which ? int8_graph : fp32_graph, so));
+    const char* name = which ? "int8" : "fp32";
+    auto progress = [name](const EvalResult& r, int64_t total) {
+      std::fprintf(stderr, "\rscoring %s %lld/%lld", name, static_cast<long long>(r.n),
+                   static_cast<long long>(total));
+      if (r.n == total) std::fputc('\n', stderr);
+    };
+    FINCH_ASSIGN_OR_RETURN((which ? a.int8 : a.fp32),
+                           EvaluateClassifier(*session, held_out, preprocess, progress));
+  }
+  for (size_t i = 0; i < a.fp32.predicted.size(); ++i) {
+    a.agree += a.fp32.predicted[i] == a.int8.predicted[i];
+  }
+  return a;
+}
+
 }  // namespace
 
 Status QuantizeCommand(Args& args) {
@@ -84,8 +130,8 @@ Status QuantizeCommand(Args& args) {
   if (out_path.empty() || calib.empty()) return InvalidArgument(kUsage);
   QuantizeOptions options;
   FINCH_ASSIGN_OR_RETURN(options.calibration.method,
-                         ParseCalibrationMethod(args.Get("method", "percentile")));
-  FINCH_ASSIGN_OR_RETURN(options.calibration.percentile, args.GetDouble("percentile", 99.999));
+                         ParseCalibrationMethod(args.Get("method", "mse")));
+  FINCH_ASSIGN_OR_RETURN(options.calibration.percentile, args.GetDouble("percentile", 99.99));
   if (!(options.calibration.percentile > 50 && options.calibration.percentile <= 100)) {
     return InvalidArgument("--percentile ", options.calibration.percentile,
                            " must be in (50, 100]");
@@ -102,6 +148,12 @@ Status QuantizeCommand(Args& args) {
   FINCH_ASSIGN_OR_RETURN(const int64_t calib_limit, args.GetInt("calib-limit", 100));
   if (calib_limit < 1) return InvalidArgument("--calib-limit must be >= 1");
   const std::string json_path = args.Get("json");
+  const std::string labels = args.Get("labels");
+  const std::string images = args.Get("images", calib);
+  FINCH_ASSIGN_OR_RETURN(const int64_t eval_limit, args.GetInt("eval-limit", -1));
+  if (!labels.empty() && args.Has("images") && images.empty()) {
+    return InvalidArgument("--images needs a folder");
+  }
   FINCH_ASSIGN_OR_RETURN(Preprocess preprocess,
                          PreprocessByName(args.Get("preprocess", "imagenet")));
   FINCH_RETURN_IF_ERROR(args.CheckAllUsed());
@@ -164,6 +216,27 @@ Status QuantizeCommand(Args& args) {
   FINCH_RETURN_IF_ERROR(check->Run(evaluation[0]).status());
   std::printf("wrote %s\n", out_path.c_str());
 
+  Accuracy accuracy;
+  if (!labels.empty()) {
+    std::set<std::string> calibration_files;
+    if (source->kind() == InputSource::Kind::kImages) {
+      for (int64_t i = 0; i < n_calib; ++i) calibration_files.insert(source->name(i));
+    }
+    FINCH_ASSIGN_OR_RETURN(Graph fp32_graph, PrepareForQuantization(graph, options.per_channel));
+    FINCH_ASSIGN_OR_RETURN(accuracy, ScoreBoth(fp32_graph, result.qdq, labels, images,
+                                               calibration_files, eval_limit, preprocess,
+                                               options.calibration.threads));
+    const double n = static_cast<double>(accuracy.fp32.n);
+    std::printf("accuracy on %lld labelled images not used for calibration:\n"
+                "  fp32  top-1 %.2f%%  top-5 %.2f%%\n  int8  top-1 %.2f%%  top-5 %.2f%%  "
+                "(top-1 %+.2f points)\n  top-1 agreement int8 vs fp32: %.2f%%\n",
+                static_cast<long long>(accuracy.fp32.n), 100 * accuracy.fp32.top1_rate(),
+                100 * accuracy.fp32.top5_rate(), 100 * accuracy.int8.top1_rate(),
+                100 * accuracy.int8.top5_rate(),
+                100 * (accuracy.int8.top1_rate() - accuracy.fp32.top1_rate()),
+                100 * accuracy.agree / n);
+  }
+
   if (!json_path.empty()) {
     std::string json = "{";
     json += Field("model", JsonString(model_path)) + ", ";
@@ -173,6 +246,18 @@ Status QuantizeCommand(Args& args) {
     json += Field("calibration_inputs", JsonNumber(static_cast<double>(n_calib))) + ", ";
     json += Field("fp32_ms", JsonNumber(result.fp32_model_ms)) + ", ";
     json += Field("int8_ms", JsonNumber(result.int8_model_ms)) + ", ";
+    if (!labels.empty()) {
+      json += Field("accuracy",
+                    "{" + Field("n", JsonNumber(static_cast<double>(accuracy.fp32.n))) + ", " +
+                        Field("fp32_top1", JsonNumber(accuracy.fp32.top1_rate())) + ", " +
+                        Field("fp32_top5", JsonNumber(accuracy.fp32.top5_rate())) + ", " +
+                        Field("int8_top1", JsonNumber(accuracy.int8.top1_rate())) + ", " +
+                        Field("int8_top5", JsonNumber(accuracy.int8.top5_rate())) + ", " +
+                        Field("agreement", JsonNumber(static_cast<double>(accuracy.agree) /
+                                                      accuracy.fp32.n)) +
+                        "}") +
+              ", ";
+    }
     json += "\"layers\": [";
     for (size_t i = 0; i < result.layers.size(); ++i) {
       json += (i ? ", " : "") + LayerJson(result.layers[i]);

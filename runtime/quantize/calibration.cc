@@ -12,8 +12,9 @@ StatusOr<CalibrationMethod> ParseCalibrationMethod(const std::string& name) {
   if (name == "minmax") return CalibrationMethod::kMinMax;
   if (name == "percentile") return CalibrationMethod::kPercentile;
   if (name == "entropy") return CalibrationMethod::kEntropy;
+  if (name == "mse") return CalibrationMethod::kMse;
   return InvalidArgument("unknown calibration method \"", name,
-                         "\"; expected minmax, percentile or entropy");
+                         "\"; expected minmax, percentile, entropy or mse");
 }
 
 const char* CalibrationMethodName(CalibrationMethod method) {
@@ -24,6 +25,8 @@ const char* CalibrationMethodName(CalibrationMethod method) {
       return "percentile";
     case CalibrationMethod::kEntropy:
       return "entropy";
+    case CalibrationMethod::kMse:
+      return "mse";
   }
   return "?";
 }
@@ -124,6 +127,33 @@ double EntropyThreshold(const TensorStats& s, int levels) {
   return amax * best / kCalibrationBins;
 }
 
+// The range [f·min, f·max] (f in (0, 1], 200 steps) minimising the expected squared error of
+// quantizing the histogram's values to 256 levels: step²/12 for a value inside (uniform rounding
+// error), its squared distance to the nearest end for one outside (clipping).
+std::pair<float, float> MseRange(const TensorStats& s) {
+  constexpr int kSteps = 200;
+  double best_error = std::numeric_limits<double>::infinity();
+  std::pair<float, float> best = {s.min, s.max};
+  for (int i = 1; i <= kSteps; ++i) {
+    const double f = static_cast<double>(i) / kSteps;
+    const double lo = std::min(0.0, f * s.min), hi = std::max(0.0, f * s.max);
+    const double step = (hi - lo) / 255.0;
+    double error = 0;
+    for (int b = 0; b < kCalibrationBins; ++b) {
+      if (!s.histogram[b]) continue;
+      const double v = 0.5 * (BinLow(s, b) + BinLow(s, b + 1));
+      const double e = v < lo ? (lo - v) * (lo - v) : v > hi ? (v - hi) * (v - hi)
+                                                             : step * step / 12.0;
+      error += static_cast<double>(s.histogram[b]) * e;
+    }
+    if (error < best_error) {
+      best_error = error;
+      best = {static_cast<float>(f * s.min), static_cast<float>(f * s.max)};
+    }
+  }
+  return best;
+}
+
 }  // namespace
 
 std::pair<float, float> ChooseRange(const TensorStats& s, const CalibrationOptions& options) {
@@ -137,6 +167,7 @@ std::pair<float, float> ChooseRange(const TensorStats& s, const CalibrationOptio
     const float hi = static_cast<float>(Quantile(s, p));
     return {std::min(lo, hi), std::max(lo, hi)};
   }
+  if (options.method == CalibrationMethod::kMse) return MseRange(s);
   const bool non_negative = s.min >= 0;
   const double t = EntropyThreshold(s, non_negative ? 255 : 127);
   return {non_negative ? s.min : std::max(s.min, static_cast<float>(-t)),

@@ -48,6 +48,11 @@ StatusOr<std::map<std::string, double>> TimeSteps(const Session& session,
 
 std::string QuantizedName(const std::string& tensor) { return tensor + "_quantized"; }
 
+// A layer is "slower in int8" only beyond the noise of per-step medians on a shared machine
+// (a few percent and a few microseconds): otherwise the plan would flip between runs.
+constexpr double kSlowerMargin = 1.1;
+constexpr double kSlowerFloorMs = 0.005;
+
 struct ErrorSums {
   bool measured = false;  // an int8 layer writes the tensor (else only its float side exists)
   double signal = 0, noise = 0, dot = 0, ref2 = 0, approx2 = 0;
@@ -222,7 +227,7 @@ StatusOr<QuantizeResult> QuantizeModel(const Graph& float_graph,
       r.decision = "fp32: error";
       keep_fp32.insert(t.node);
     } else if (options.auto_precision && r.int8_ms > 0 && r.fp32_ms > 0 &&
-               r.int8_ms > r.fp32_ms + r.convert_ms) {
+               r.int8_ms > kSlowerMargin * (r.fp32_ms + r.convert_ms) + kSlowerFloorMs) {
       r.decision = "fp32: slower in int8";
       keep_fp32.insert(t.node);
     } else {

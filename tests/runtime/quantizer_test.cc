@@ -108,6 +108,26 @@ TEST(Calibration, MethodsOnOutliers) {
   EXPECT_FALSE(ParseCalibrationMethod("kl").ok());
 }
 
+TEST(Calibration, MseWeighsClippingAgainstRounding) {
+  // 10 outliers at 100: clipping them to ~1 costs 10·99² ≈ 98000; 256 levels over [0, 100]
+  // cost 100000·(100/255)²/12 ≈ 1280 in rounding: keep the full range.
+  TensorStats s = OutlierStats();
+  CalibrationOptions o;
+  o.method = CalibrationMethod::kMse;
+  auto [lo, hi] = ChooseRange(s, o);
+  EXPECT_EQ(lo, 0.f);
+  EXPECT_GT(hi, 95.f);
+  // The bulk 100 times heavier (1e7 values in [0, 1]) and one outlier at 100: the error of
+  // [0, T] is (100 − T)² + 1e7·(T/255)²/12, least at T = 100 / (1 + 1e7/(255²·12)) = 7.24;
+  // the search steps 0.5 apart lands on 7.
+  for (int64_t& c : s.histogram) c *= 100;
+  s.histogram[kCalibrationBins - 1] = 1;
+  std::tie(lo, hi) = ChooseRange(s, o);
+  EXPECT_EQ(lo, 0.f);
+  EXPECT_GT(hi, 6.9f);
+  EXPECT_LT(hi, 7.6f);
+}
+
 // A small zoo MobileNetV2 (width 0.35, 64x64, 10 classes) and random inputs.
 struct SmallModel {
   Graph graph;
