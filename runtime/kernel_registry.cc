@@ -31,6 +31,7 @@ const KernelRegistry& GlobalKernels() {
     RegisterConvTransposeKernels(*r);
     RegisterQuantizeKernels(*r);
     RegisterQLinearConvNhwcKernels(*r);
+    RegisterTransformerKernels(*r);
     return r;
   }();
   return *registry;

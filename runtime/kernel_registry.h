@@ -37,5 +37,7 @@ void RegisterResizeKernels(KernelRegistry& r);
 void RegisterConvTransposeKernels(KernelRegistry& r);
 void RegisterQuantizeKernels(KernelRegistry& r);
 void RegisterQLinearConvNhwcKernels(KernelRegistry& r);  // finch::QLinearConv [NHWC]
+// finch::LayerNormalization, Gelu, FusedMatMul, Attention (runtime/ops/transformer.h)
+void RegisterTransformerKernels(KernelRegistry& r);
 
 }  // namespace finch

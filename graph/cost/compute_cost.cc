@@ -5,9 +5,11 @@
 
 #include <numeric>
 
+#include "graph/ops/attention.h"
 #include "graph/ops/conv.h"
 #include "graph/ops/fused.h"
 #include "graph/ops/gemm.h"
+#include "graph/ops/transformer.h"
 
 namespace finch::cost_internal {
 namespace {
@@ -24,7 +26,8 @@ Status Need(const Node& node, const InputShapes& in, size_t i, const char* what)
 }
 
 bool IsTranscendental(const FusedActivation& act) {
-  return act.kind == FusedActivationKind::kSigmoid || act.kind == FusedActivationKind::kSiLU;
+  return act.kind == FusedActivationKind::kSigmoid || act.kind == FusedActivationKind::kSiLU ||
+         act.kind == FusedActivationKind::kGelu || act.kind == FusedActivationKind::kGeluTanh;
 }
 
 // One other-op per element for each bias add, activation and residual add that is present; the
@@ -169,12 +172,59 @@ Status InvertedResidualCost(const Node& node, const InputShapes& in, NodeCost* c
   return Status::Ok();
 }
 
+// finch::FusedMatMul: A [..., K] · B [K, N] as MatMul counts it, + bias, + activation.
+Status FusedMatMulCost(const Node& node, const InputShapes& in, NodeCost* cost) {
+  FINCH_RETURN_IF_ERROR(Need(node, in, 0, "A"));
+  FINCH_RETURN_IF_ERROR(Need(node, in, 1, "B"));
+  FINCH_ASSIGN_OR_RETURN(FusedMatMulGeometry g,
+                         ResolveFusedMatMul(node, *in[0], *in[1], Has(in, 2) ? in[2] : nullptr));
+  cost->macs = g.rows * g.k * g.n;
+  FINCH_ASSIGN_OR_RETURN(FusedActivation act, ParseFusedActivation(node, ""));
+  AddEpilogue(g.rows * g.n, Has(in, 2), act, cost);
+  cost->kind = "matmul";
+  return Status::Ok();
+}
+
+// finch::Attention: the two products Q̂·K̂ᵀ and P·V̂ as the MatMuls they replace, problems ·
+// Sq · Sk · (d + dv) MACs (2·N²·d per head for d = dv); per score the scale, the exp (a
+// transcendental), the running sum and the mask add when there is one; per output element the
+// division by the row's sum.
+Status AttentionCost(const Node& node, const InputShapes& in, NodeCost* cost) {
+  for (size_t i = 0; i < 3; ++i) FINCH_RETURN_IF_ERROR(Need(node, in, i, "Q, K, V"));
+  FINCH_ASSIGN_OR_RETURN(AttentionAttributes attrs, ParseAttentionAttributes(node));
+  FINCH_ASSIGN_OR_RETURN(AttentionGeometry g, ResolveAttention(node, attrs, *in[0], *in[1], *in[2],
+                                                               Has(in, 3) ? in[3] : nullptr));
+  const int64_t scores = g.problems() * g.q_len * g.kv_len;
+  cost->macs = scores * (g.head_dim + g.v_dim);
+  cost->transcendentals = scores;
+  cost->other_ops = scores * (3 + (g.has_mask ? 1 : 0)) + g.problems() * g.q_len * g.v_dim;
+  cost->kind = "attention";
+  return Status::Ok();
+}
+
+// finch::LayerNormalization: the normalizations' two per element; finch::Gelu: one per element,
+// a transcendental. No MACs; listed here so that their Scale and B count as params.
+Status TransformerElementwiseCost(const Node& node, const Shape& out, NodeCost* cost) {
+  const int64_t elements = NumElements(out);
+  if (node.op_type == "LayerNormalization") {
+    cost->kind = "norm";
+    cost->other_ops = 2 * elements;
+  } else {
+    cost->kind = "elementwise";
+    cost->other_ops = elements;
+    cost->transcendentals = elements;
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 bool IsComputeOp(const Node& node) {
   if (node.domain == kFinchDomain) {
     return node.op_type == "FusedConv" || node.op_type == "FusedGemm" ||
-           node.op_type == "SqueezeExcite" || node.op_type == "InvertedResidual";
+           node.op_type == "SqueezeExcite" || node.op_type == "InvertedResidual" ||
+           node.op_type == "FusedMatMul" || node.op_type == "Attention" ||
+           node.op_type == "LayerNormalization" || node.op_type == "Gelu";
   }
   if (!node.domain.empty() && node.domain != "ai.onnx") return false;
   return node.op_type == "Conv" || node.op_type == "ConvTranspose" || node.op_type == "Gemm" ||
@@ -188,6 +238,11 @@ Status ComputeCost(const Node& node, const InputShapes& in, const Shape& out, No
     if (op == "FusedGemm") return GemmCost(node, in, out, true, cost);
     if (op == "SqueezeExcite") return SqueezeExciteCost(node, in, cost);
     if (op == "InvertedResidual") return InvertedResidualCost(node, in, cost);
+    if (op == "FusedMatMul") return FusedMatMulCost(node, in, cost);
+    if (op == "Attention") return AttentionCost(node, in, cost);
+    if (op == "LayerNormalization" || op == "Gelu") {
+      return TransformerElementwiseCost(node, out, cost);
+    }
   } else {
     if (op == "Conv") return ConvCost(node, in, false, cost);
     if (op == "ConvTranspose") return ConvTransposeCost(node, in, out, cost);

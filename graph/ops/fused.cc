@@ -22,6 +22,8 @@ const char* FusedActivationName(FusedActivationKind kind) {
     case FusedActivationKind::kHardSigmoid: return "HardSigmoid";
     case FusedActivationKind::kHardSwish: return "HardSwish";
     case FusedActivationKind::kLeakyRelu: return "LeakyRelu";
+    case FusedActivationKind::kGelu: return "Gelu";
+    case FusedActivationKind::kGeluTanh: return "GeluTanh";
   }
   return "";
 }
@@ -51,10 +53,14 @@ StatusOr<FusedActivation> ParseFusedActivation(const Node& node, const std::stri
   } else if (name == "LeakyRelu") {
     act.kind = FusedActivationKind::kLeakyRelu;
     want = 1;
+  } else if (name == "Gelu") {
+    act.kind = FusedActivationKind::kGelu;
+  } else if (name == "GeluTanh") {
+    act.kind = FusedActivationKind::kGeluTanh;
   } else {
     return InvalidArgument(node.Describe(), ": ", prefix, "activation \"", name,
                            "\" is not one of Relu, Clip, Sigmoid, SiLU, HardSigmoid, HardSwish, "
-                           "LeakyRelu");
+                           "LeakyRelu, Gelu, GeluTanh");
   }
   if (params.size() != want) {
     return InvalidArgument(node.Describe(), ": ", prefix, "activation ", name, " takes ", want,

@@ -26,7 +26,8 @@
 //
 // An activation is a string attribute `<prefix>activation` with its parameters in
 // `<prefix>activation_params`: "" (none), "Relu", "Clip" (params [min, max]),
-// "Sigmoid", "SiLU", "HardSigmoid" ([alpha, beta]), "HardSwish", "LeakyRelu" ([alpha]).
+// "Sigmoid", "SiLU", "HardSigmoid" ([alpha, beta]), "HardSwish", "LeakyRelu" ([alpha]),
+// "Gelu" (x·Φ(x), the erf form), "GeluTanh" (its tanh approximation).
 // `fused_from` lists the names of the nodes a fused node replaced, first to last; `finch
 // compare` uses it to match groups.
 #pragma once
@@ -43,7 +44,7 @@ namespace finch {
 inline constexpr char kFinchDomain[] = "finch";
 
 enum class FusedActivationKind {
-  kNone, kRelu, kClip, kSigmoid, kSiLU, kHardSigmoid, kHardSwish, kLeakyRelu
+  kNone, kRelu, kClip, kSigmoid, kSiLU, kHardSigmoid, kHardSwish, kLeakyRelu, kGelu, kGeluTanh
 };
 
 struct FusedActivation {

@@ -38,6 +38,7 @@ const OpSchemaRegistry& GlobalOpSchemas() {
     RegisterResizeSchemas(*r);
     RegisterConvTransposeSchemas(*r);
     RegisterQuantizeSchemas(*r);
+    RegisterTransformerSchemas(*r);
     return r;
   }();
   return *registry;

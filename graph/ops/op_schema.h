@@ -95,5 +95,7 @@ void RegisterMiscSchemas(OpSchemaRegistry& r);
 void RegisterResizeSchemas(OpSchemaRegistry& r);
 void RegisterConvTransposeSchemas(OpSchemaRegistry& r);
 void RegisterQuantizeSchemas(OpSchemaRegistry& r);
+// finch::LayerNormalization, Gelu, FusedMatMul, Attention: graph/ops/transformer.h
+void RegisterTransformerSchemas(OpSchemaRegistry& r);
 
 }  // namespace finch

@@ -31,6 +31,20 @@ const std::vector<PassInfo>& OptimizationPipeline() {
        "[1x1 expand] -> kxk depthwise -> [SE] -> 1x1 project [+ residual] becomes one "
        "InvertedResidual node",
        FuseInvertedResidual},
+      // The transformer block (ViT): layer norm, GELU, MatMul + bias + GELU, attention.
+      {"fuse-layer-norm",
+       "ReduceMean -> Sub -> Pow -> ReduceMean -> Add -> Sqrt -> Div [-> Mul -> Add] becomes one "
+       "LayerNormalization node",
+       FuseLayerNorm},
+      {"fuse-gelu", "x * 0.5 * (1 + erf(x / sqrt 2)) and its tanh form become one Gelu node",
+       FuseGelu},
+      {"fuse-matmul-bias",
+       "MatMul by a constant [-> Add bias] [-> Gelu/Relu/Sigmoid] becomes one FusedMatMul",
+       FuseMatMulBias},
+      {"fuse-attention",
+       "MatMul(Q, K^T) [-> scale] [-> + mask] -> Softmax -> MatMul(., V), with the head Transposes "
+       "around it, becomes one Attention node",
+       FuseAttention},
       {"eliminate-dead-nodes", "remove nodes whose outputs nothing reads", EliminateDeadNodes},
   };
   return passes;

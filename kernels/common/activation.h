@@ -19,6 +19,8 @@ enum class ActivationKind : uint8_t {
   kHardSigmoid,  // clamp(alpha·x + beta, 0, 1)
   kHardSwish,    // x · clamp(x/6 + 1/2, 0, 1)
   kLeakyRelu,    // x < 0 ? alpha·x : x
+  kGelu,         // x·Φ(x) = x/2·(1 + erf(x/√2))              (torch's nn.GELU())
+  kGeluTanh,     // x/2·(1 + tanh(√(2/π)·(x + 0.044715·x³)))  (GELU(approximate="tanh"))
 };
 
 struct Activation {
@@ -28,6 +30,16 @@ struct Activation {
 };
 
 inline float Sigmoid(float v) { return 1.f / (1.f + std::exp(-v)); }
+
+// The GELUs in the order of operations of torch's ONNX export (Div, Erf, Add, Mul, Mul and
+// Mul, Mul, Mul, Add, Mul, Tanh, Add, Mul, Mul), so the fused graph on the scalar path gives the
+// unfused graph's bits. 1 + erf and 1 + tanh cancel for x ≪ 0, so their error there is absolute,
+// within 2^-22·max(1, |x|) of exact (GeluKernels.ScalarFormsWithinBound), as in the unfused graph.
+inline float GeluErf(float v) { return v * (1.f + std::erf(v / 1.41421354f)) * 0.5f; }
+inline float GeluTanh(float v) {
+  const float inner = 0.7978845608f * (v + 0.044715f * (v * (v * v)));
+  return 0.5f * (v * (1.f + std::tanh(inner)));
+}
 
 inline float ApplyActivation(const Activation& a, float v) {
   switch (a.kind) {
@@ -48,6 +60,8 @@ inline float ApplyActivation(const Activation& a, float v) {
       return v * (t < 0 ? 0.f : t > 1 ? 1.f : t);
     }
     case ActivationKind::kLeakyRelu: return v < 0 ? v * a.alpha : v;
+    case ActivationKind::kGelu: return GeluErf(v);
+    case ActivationKind::kGeluTanh: return GeluTanh(v);
   }
   return v;
 }

@@ -78,6 +78,12 @@ bool AppendActivation(const Activation& a, dnnl::post_ops* ops) {
     case ActivationKind::kHardSwish:
       ops->append_eltwise(1.f, algorithm::eltwise_hardswish, 0.f, 0.f);
       return true;
+    case ActivationKind::kGelu:
+      ops->append_eltwise(1.f, algorithm::eltwise_gelu_erf, 0.f, 0.f);
+      return true;
+    case ActivationKind::kGeluTanh:
+      ops->append_eltwise(1.f, algorithm::eltwise_gelu_tanh, 0.f, 0.f);
+      return true;
   }
   return false;
 }

@@ -19,6 +19,8 @@ inline kernels::Activation ToKernelActivation(const FusedActivation& a) {
     case FusedActivationKind::kHardSigmoid: k.kind = kernels::ActivationKind::kHardSigmoid; break;
     case FusedActivationKind::kHardSwish: k.kind = kernels::ActivationKind::kHardSwish; break;
     case FusedActivationKind::kLeakyRelu: k.kind = kernels::ActivationKind::kLeakyRelu; break;
+    case FusedActivationKind::kGelu: k.kind = kernels::ActivationKind::kGelu; break;
+    case FusedActivationKind::kGeluTanh: k.kind = kernels::ActivationKind::kGeluTanh; break;
   }
   return k;
 }

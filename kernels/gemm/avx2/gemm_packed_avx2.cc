@@ -208,8 +208,9 @@ constexpr std::array<TilesFn, 3> kMainTiles[] = {
     MainTiles<ActivationKind::kClip>(),      MainTiles<ActivationKind::kSigmoid>(),
     MainTiles<ActivationKind::kSiLU>(),      MainTiles<ActivationKind::kHardSigmoid>(),
     MainTiles<ActivationKind::kHardSwish>(), MainTiles<ActivationKind::kLeakyRelu>(),
+    MainTiles<ActivationKind::kGelu>(),      MainTiles<ActivationKind::kGeluTanh>(),
 };
-static_assert(static_cast<int>(ActivationKind::kLeakyRelu) == 7, "kMainTiles follows the enum");
+static_assert(static_cast<int>(ActivationKind::kGeluTanh) == 9, "kMainTiles follows the enum");
 
 }  // namespace
 
