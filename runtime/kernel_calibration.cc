@@ -8,6 +8,7 @@
 
 #include "graph/cost/cost_model.h"
 #include "graph/zoo/layer_builder.h"
+#include "graph/quantize/qdq_builder.h"
 #include "runtime/plan.h"
 #include "runtime/roofline.h"
 #include "runtime/session.h"
@@ -89,6 +90,25 @@ Case MatMulCase(int64_t m, int64_t k, int64_t n) {
   return c;
 }
 
+// The int8 twin of a float case: its Conv quantized (QDQ, per-channel weights, the ReLU6
+// absorbed into the output range), which the fuse-qdq pass turns into a QLinearConv.
+StatusOr<Case> Int8Case(Case c) {
+  const std::vector<QuantTarget> targets = FindQuantTargets(c.graph);
+  std::map<std::string, ActivationQuant> params;
+  for (const QuantTarget& t : targets) {
+    for (const std::string& in : t.inputs) params[in] = ChooseActivationQuant(-1.f, 1.f);
+    params[t.output] = ChooseActivationQuant(0.f, 6.f);
+  }
+  FINCH_ASSIGN_OR_RETURN(Graph q, BuildQdqGraph(c.graph, targets, params, QdqOptions{true}));
+  // The graph output is the float Conv's; read the dequantized twin instead, so that the Conv's
+  // only reader is its QuantizeLinear and fuse-qdq can fuse it.
+  for (ValueId& out : q.outputs) {
+    const ValueId dq = q.FindValue(q.values[out].name + "_dequantized");
+    if (dq != kNoValue) out = dq;
+  }
+  return Case{"int8_" + c.cls, std::move(q)};
+}
+
 // The compute steps of one case: cost and median time.
 struct Measured {
   NodeCost cost;
@@ -151,7 +171,7 @@ std::string ClassOf(const NodeCost& c) {
 
 }  // namespace
 
-StatusOr<KernelCalibration> CalibrateKernels(double fma_gflops_1t) {
+StatusOr<KernelCalibration> CalibrateKernels(double fma_gflops_1t, double int8_gops_1t) {
   KernelCalibration out;
   if (fma_gflops_1t <= 0) {
     out.notes.push_back("no FMA peak (AVX2/FMA absent): efficiencies not calibrated");
@@ -194,6 +214,23 @@ StatusOr<KernelCalibration> CalibrateKernels(double fma_gflops_1t) {
   }
   layers.push_back(MatMulCase(197, 192, 768));
   layers.push_back(MatMulCase(197, 768, 192));
+  // The int8 kernels (QDQ twins of MobileNetV2's layers), priced against the int8 peak.
+  if (int8_gops_1t > 0) {
+    std::vector<Case> int8;
+    for (const auto& [hw, cin, cout] : std::vector<std::array<int64_t, 3>>{
+             {112, 16, 96}, {56, 24, 144}, {28, 192, 32}, {14, 384, 96}, {7, 320, 1280}}) {
+      int8.push_back(ConvCase("pointwise", hw, cin, cout, 1, 1, 1, Act::kRelu6));
+    }
+    int8.push_back(ConvCase("conv", 224, 3, 32, 3, 2, 1, Act::kRelu6));
+    for (const auto& [hw, c, s] : std::vector<std::array<int64_t, 3>>{
+             {112, 32, 1}, {56, 144, 1}, {14, 384, 1}, {112, 96, 2}, {28, 192, 2}}) {
+      int8.push_back(ConvCase("depthwise", hw, c, c, 3, s, c, Act::kRelu6));
+    }
+    for (Case& c : int8) {
+      FINCH_ASSIGN_OR_RETURN(Case q, Int8Case(std::move(c)));
+      layers.push_back(std::move(q));
+    }
+  }
 
   struct Sums {
     double work = 0, ms = 0;
@@ -204,7 +241,7 @@ StatusOr<KernelCalibration> CalibrateKernels(double fma_gflops_1t) {
     FINCH_ASSIGN_OR_RETURN(std::vector<Measured> steps, Measure(c));
     for (const Measured& m : steps) {
       const std::string cls = ClassOf(m.cost);
-      if (wanted != "depthwise" && cls != wanted) {
+      if (wanted != "depthwise" && wanted != "int8_depthwise" && cls != wanted) {
         out.notes.push_back("a " + wanted + " case ran as " + cls);
       }
       Sums& s = sums[cls];
@@ -214,8 +251,8 @@ StatusOr<KernelCalibration> CalibrateKernels(double fma_gflops_1t) {
   }
   for (const auto& [cls, s] : sums) {
     if (s.ms <= 0) continue;
-    out.efficiency[cls] =
-        std::clamp(s.work / (peak_per_ms * s.ms), kMinEfficiency, kMaxEfficiency);
+    const double peak = cls.rfind("int8_", 0) == 0 ? int8_gops_1t * 1e6 : peak_per_ms;
+    out.efficiency[cls] = std::clamp(s.work / (peak * s.ms), kMinEfficiency, kMaxEfficiency);
   }
   if (out.efficiency.count("matmul")) out.efficiency["gemm"] = out.efficiency["matmul"];
 

@@ -13,7 +13,9 @@
 //                         depthwise variant) already accounts for
 // Classes: "pointwise", "conv" (the 3-channel stem, im2col), "matmul" (also used for "gemm"),
 // "depthwise_k3s1", "depthwise_k3s2", "depthwise_k5s1", "depthwise_k5s2", "inverted_residual"
-// (the GEMM part of a fused block; its depthwise part is priced by its variant's class). Classes
+// (the GEMM part of a fused block; its depthwise part is priced by its variant's class), and the
+// int8 kernels as fractions of the int8 peak: "int8_pointwise", "int8_conv",
+// "int8_depthwise_k3s1", "int8_depthwise_k3s2" (QDQ twins of the layers, run as QLinearConv). Classes
 // not calibrated here (squeeze_excite alone, pools, elementwise) keep the first estimates of
 // KindEfficiency.
 //
@@ -37,6 +39,7 @@ struct KernelCalibration {
 
 // Runs the calibration cases (about 1-2 s). `fma_gflops_1t` is the single-thread FMA peak the
 // efficiencies are fractions of; <= 0 (no AVX2/FMA) leaves the efficiencies empty.
-StatusOr<KernelCalibration> CalibrateKernels(double fma_gflops_1t);
+// `int8_gops_1t` (MachineModel::Int8PeakGops) is the peak of the int8 classes; <= 0 skips them.
+StatusOr<KernelCalibration> CalibrateKernels(double fma_gflops_1t, double int8_gops_1t = 0);
 
 }  // namespace finch

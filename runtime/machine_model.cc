@@ -123,11 +123,13 @@ MachineModel MeasureMachine(int max_threads) {
     m.fma_gflops.push_back(MultiThreadFmaPeak(t, per_count, avx2_fma));
   }
   m.int8_gops = kernels::measure_int8_peak_gops(kInt8Seconds, f.avx2);
+  m.int8_vnni_gops =
+      kernels::measure_int8_vnni_peak_gops(kInt8Seconds, f.avx512vl && f.avx512_vnni);
   const int64_t l2 = f.l2_bytes > 0 ? f.l2_bytes : kDefaultL2Bytes;
   m.l2_gbps =
       kernels::measure_cache_bandwidth_gbps(kL2Seconds, static_cast<size_t>(l2 / 2), f.avx2);
   m.dram_gbps = kernels::measure_memory_bandwidth_gbps(kDramSeconds, f.avx2);
-  StatusOr<KernelCalibration> calibration = CalibrateKernels(m.fma_gflops[0]);
+  StatusOr<KernelCalibration> calibration = CalibrateKernels(m.fma_gflops[0], m.Int8PeakGops());
   if (calibration.ok()) {
     m.efficiency = std::move(calibration->efficiency);
     m.transcendental_geps = calibration->transcendental_geps;
@@ -154,6 +156,7 @@ std::string MachineModelToJson(const MachineModel& m) {
          ", \"isa\": " + JsonString(m.isa) + ", \"l1d\": " + std::to_string(m.l1d) +
          ", \"l2\": " + std::to_string(m.l2) + ", \"l3\": " + std::to_string(m.l3) +
          ", \"fma_gflops\": " + fma + ", \"int8_gops\": " + JsonNumber(m.int8_gops) +
+         ", \"int8_vnni_gops\": " + JsonNumber(m.int8_vnni_gops) +
          ", \"dram_gbps\": " + JsonNumber(m.dram_gbps) + ", \"l2_gbps\": " + JsonNumber(m.l2_gbps) +
          ", \"efficiency\": " + eff +
          ", \"transcendental_geps\": " + JsonNumber(m.transcendental_geps) +
@@ -197,6 +200,10 @@ StatusOr<MachineModel> MachineModelFromJson(const std::string& text) {
   FINCH_RETURN_IF_ERROR(size("l2", &m.l2));
   FINCH_RETURN_IF_ERROR(size("l3", &m.l3));
   FINCH_RETURN_IF_ERROR(num("int8_gops", &m.int8_gops));
+  // Optional: caches written before VNNI was measured lack it (0: use int8_gops).
+  if (JsonField(root, "int8_vnni_gops", JsonValue::kNumber)) {
+    FINCH_RETURN_IF_ERROR(num("int8_vnni_gops", &m.int8_vnni_gops));
+  }
   FINCH_RETURN_IF_ERROR(num("dram_gbps", &m.dram_gbps));
   FINCH_RETURN_IF_ERROR(num("l2_gbps", &m.l2_gbps));
   FINCH_RETURN_IF_ERROR(num("transcendental_geps", &m.transcendental_geps));

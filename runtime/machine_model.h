@@ -26,6 +26,9 @@ struct MachineModel {
   // Peak FP32 FMA GFLOP/s with 1, 2, ..., N threads (index t-1 holds t threads).
   std::vector<double> fma_gflops;
   double int8_gops = 0;             // single thread, vpmaddubsw + vpmaddwd
+  double int8_vnni_gops = 0;        // single thread, vpdpbusd (0: no AVX-512 VNNI)
+  // The int8 peak finch's kernels run at: VNNI's where the CPU has it, else the AVX2 idiom's.
+  double Int8PeakGops() const { return int8_vnni_gops > 0 ? int8_vnni_gops : int8_gops; }
   double dram_gbps = 0;             // single-thread streaming read from DRAM
   double l2_gbps = 0;               // single-thread streaming read of half the L2
   int64_t l1d = 0, l2 = 0, l3 = 0;  // bytes, 0 when unknown

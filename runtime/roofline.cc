@@ -5,6 +5,9 @@
 namespace finch {
 
 double KindEfficiency(const std::string& kind) {
+  // The int8 kinds (fraction of the int8 peak) until `finch machine` calibrates them.
+  if (kind == "int8_pointwise" || kind == "int8_conv" || kind == "int8_matmul") return 0.5;
+  if (kind == "int8_depthwise") return 0.3;
   if (kind == "conv" || kind == "pointwise" || kind == "conv_transpose" || kind == "gemm" ||
       kind == "matmul") {
     return 0.85;
@@ -18,13 +21,19 @@ double KindEfficiency(const std::string& kind) {
 double ClassEfficiency(const MachineModel& m, const std::string& cls) {
   const auto it = m.efficiency.find(cls);
   if (it != m.efficiency.end() && it->second > 0) return it->second;
+  if (cls.rfind("int8_depthwise", 0) == 0) return KindEfficiency("int8_depthwise");
   return KindEfficiency(cls.rfind("depthwise", 0) == 0 ? "depthwise" : cls);
 }
 
+namespace {
+bool IsInt8Kind(const std::string& kind) { return kind.rfind("int8_", 0) == 0; }
+}  // namespace
+
 WorkSplit SplitWork(const NodeCost& c, bool transcendentals_apart) {
   WorkSplit w;
-  const bool depthwise_node = c.kind == "depthwise";
-  w.depthwise_class = "depthwise_" + c.depthwise_variant;
+  const bool int8 = IsInt8Kind(c.kind);
+  const bool depthwise_node = c.kind == "depthwise" || c.kind == "int8_depthwise";
+  w.depthwise_class = (int8 ? "int8_depthwise_" : "depthwise_") + c.depthwise_variant;
   w.main_class = depthwise_node ? w.depthwise_class : c.kind;
   w.depthwise = depthwise_node ? 0.0 : 2.0 * static_cast<double>(c.depthwise_macs);
   w.main = c.flops() + static_cast<double>(c.other_ops) - w.depthwise;
@@ -39,7 +48,15 @@ RooflinePrediction PredictNode(const NodeCost& c, const MachineModel& m, int thr
   RooflinePrediction p;
   threads = std::max(threads, 1);
   double peak_gflops = 0;
-  if (!m.fma_gflops.empty()) {
+  if (IsInt8Kind(c.kind)) {
+    // The int8 peak is measured on one thread; threads scale it as the FMA peak does.
+    double scale = threads;
+    if (m.fma_gflops.size() >= 2 && m.fma_gflops[0] > 0) {
+      const size_t i = std::min(static_cast<size_t>(threads), m.fma_gflops.size()) - 1;
+      scale = m.fma_gflops[i] / m.fma_gflops[0];
+    }
+    peak_gflops = m.Int8PeakGops() * scale;
+  } else if (!m.fma_gflops.empty()) {
     const size_t i = std::min(static_cast<size_t>(threads), m.fma_gflops.size()) - 1;
     peak_gflops = m.fma_gflops[i];
   }

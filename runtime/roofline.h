@@ -40,6 +40,10 @@ struct RooflinePrediction {
 //   squeeze_excite                                 0.33  (GEMV: the classifier row, 33%)
 //   elementwise, pool, reduce, softmax, norm, resize, data, unknown  0.5 (one op per lane, not
 //       an FMA's two; these are memory-bound, so this rarely decides their time)
+// and for the quantized ops, of the int8 multiply-add peak (MachineModel::Int8PeakGops):
+//   int8_pointwise, int8_conv, int8_matmul  0.5  (QGEMM 49-84% at MobileNetV2's shapes,
+//       requantization and small K below that)
+//   int8_depthwise                          0.3
 double KindEfficiency(const std::string& kind);
 
 // A node's work split by how it is priced: FLOPs at its class's efficiency, the depthwise FLOPs

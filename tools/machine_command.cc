@@ -62,9 +62,14 @@ Status MachineCommand(Args& args) {
   std::printf("%s\n", m.fma_gflops.empty() || m.fma_gflops[0] > 0 ? "" : " (needs AVX2+FMA)");
   std::printf("int8 peak (GOP/s, multiply-add = 2 ops, vpmaddubsw+vpmaddwd, 1 thread): %.1f%s\n",
               m.int8_gops, m.int8_gops > 0 ? "" : " (needs AVX2)");
+  if (m.int8_vnni_gops > 0) {
+    std::printf("int8 peak with AVX-512 VNNI (vpdpbusd ymm, 1 thread): %.1f GOP/s\n",
+                m.int8_vnni_gops);
+  }
   std::printf("bandwidth (GB/s, 1 thread, streaming read): DRAM %.1f, L2 %.1f\n", m.dram_gbps,
               m.l2_gbps);
-  std::printf("kernel efficiency (fraction of the 1-thread FMA peak, finch's kernels, 1 thread):");
+  std::printf("kernel efficiency (fraction of the 1-thread FMA peak, int8_*: of the int8 peak; "
+              "finch's kernels, 1 thread):");
   if (m.efficiency.empty()) std::printf(" not calibrated");
   for (const auto& [cls, e] : m.efficiency) std::printf("\n  %-20s %5.1f%%", cls.c_str(), 100 * e);
   std::printf("\n");

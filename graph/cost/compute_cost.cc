@@ -9,6 +9,7 @@
 #include "graph/ops/conv.h"
 #include "graph/ops/fused.h"
 #include "graph/ops/gemm.h"
+#include "graph/ops/quantize.h"
 #include "graph/ops/transformer.h"
 
 namespace finch::cost_internal {
@@ -49,29 +50,37 @@ std::string DepthwiseVariant(int64_t kernel_h, int64_t kernel_w, int64_t stride_
   return v;
 }
 
-Status ConvCost(const Node& node, const InputShapes& in, bool fused, NodeCost* cost) {
-  FINCH_RETURN_IF_ERROR(Need(node, in, 0, "X"));
-  FINCH_RETURN_IF_ERROR(Need(node, in, 1, "W"));
-  FINCH_ASSIGN_OR_RETURN(ConvGeometry g,
-                         ResolveConv(node, *in[0], *in[1], Has(in, 2) ? in[2] : nullptr));
+// The conv's MACs and kind from its geometry, the epilogue one other-op per output element
+// (the bias and, for int8, the requantization). `prefix` is "" for float, "int8_" for the
+// quantized ops: their MACs run at the int8 peak (runtime/roofline.cc).
+void ConvWork(const ConvGeometry& g, const std::string& prefix, NodeCost* cost) {
   const int64_t out_elements = g.batch * g.out_channels * Product(g.window.out);
   cost->macs = out_elements * (g.in_channels / g.groups) * Product(g.window.kernel);
-  FusedActivation act;
-  if (fused) {
-    FINCH_ASSIGN_OR_RETURN(act, ParseFusedActivation(node, ""));
-  }
-  AddEpilogue(out_elements, Has(in, 2), act, cost, fused && Has(in, 3));
   const bool pointwise = g.groups == 1 && Product(g.window.kernel) == 1;
   if (g.groups > 1 && g.in_channels == g.groups) {
-    cost->kind = "depthwise";
+    cost->kind = prefix + "depthwise";
     cost->depthwise_macs = cost->macs;
     if (g.window.kernel.size() == 2) {
       cost->depthwise_variant = DepthwiseVariant(g.window.kernel[0], g.window.kernel[1],
                                                  g.window.stride[0], g.window.stride[1]);
     }
   } else {
-    cost->kind = pointwise ? "pointwise" : "conv";
+    cost->kind = prefix + (pointwise ? "pointwise" : "conv");
   }
+}
+
+Status ConvCost(const Node& node, const InputShapes& in, bool fused, NodeCost* cost) {
+  FINCH_RETURN_IF_ERROR(Need(node, in, 0, "X"));
+  FINCH_RETURN_IF_ERROR(Need(node, in, 1, "W"));
+  FINCH_ASSIGN_OR_RETURN(ConvGeometry g,
+                         ResolveConv(node, *in[0], *in[1], Has(in, 2) ? in[2] : nullptr));
+  ConvWork(g, "", cost);
+  FusedActivation act;
+  if (fused) {
+    FINCH_ASSIGN_OR_RETURN(act, ParseFusedActivation(node, ""));
+  }
+  const int64_t out_elements = g.batch * g.out_channels * Product(g.window.out);
+  AddEpilogue(out_elements, Has(in, 2), act, cost, fused && Has(in, 3));
   return Status::Ok();
 }
 
@@ -217,18 +226,47 @@ Status TransformerElementwiseCost(const Node& node, const Shape& out, NodeCost* 
   return Status::Ok();
 }
 
+// QLinearConv (x 0, w 3, B 8; ONNX's and finch's channels-last twin) and ConvInteger (x 0,
+// w 1): the convolution's MACs as int8 work, plus one requantization per output element.
+Status QConvCost(const Node& node, const InputShapes& in, NodeCost* cost) {
+  const bool qlinear = node.op_type == "QLinearConv";
+  FINCH_RETURN_IF_ERROR(Need(node, in, 0, "x"));
+  FINCH_RETURN_IF_ERROR(Need(node, in, qlinear ? 3 : 1, "w"));
+  FINCH_ASSIGN_OR_RETURN(QConvGeometry g, qlinear ? ResolveQLinearConv(node, in)
+                                                  : ResolveConvInteger(node, in));
+  ConvWork(g.conv, "int8_", cost);
+  cost->other_ops += g.conv.batch * g.conv.out_channels * Product(g.conv.window.out);
+  return Status::Ok();
+}
+
+// QLinearMatMul (a 0, b 3) and MatMulInteger (A 0, B 1).
+Status QMatMulCost(const Node& node, const InputShapes& in, NodeCost* cost) {
+  const bool qlinear = node.op_type == "QLinearMatMul";
+  FINCH_RETURN_IF_ERROR(Need(node, in, 0, "a"));
+  FINCH_RETURN_IF_ERROR(Need(node, in, qlinear ? 3 : 1, "b"));
+  FINCH_ASSIGN_OR_RETURN(QMatMulGeometry g, qlinear ? ResolveQLinearMatMul(node, in)
+                                                    : ResolveMatMulInteger(node, in));
+  cost->macs = Product(g.mm.batch) * g.mm.m * g.mm.n * g.mm.k;
+  cost->other_ops += Product(g.mm.batch) * g.mm.m * g.mm.n;
+  cost->kind = "int8_matmul";
+  return Status::Ok();
+}
+
 }  // namespace
 
 bool IsComputeOp(const Node& node) {
   if (node.domain == kFinchDomain) {
     return node.op_type == "FusedConv" || node.op_type == "FusedGemm" ||
+           node.op_type == "QLinearConv" ||
            node.op_type == "SqueezeExcite" || node.op_type == "InvertedResidual" ||
            node.op_type == "FusedMatMul" || node.op_type == "Attention" ||
            node.op_type == "LayerNormalization" || node.op_type == "Gelu";
   }
   if (!node.domain.empty() && node.domain != "ai.onnx") return false;
   return node.op_type == "Conv" || node.op_type == "ConvTranspose" || node.op_type == "Gemm" ||
-         node.op_type == "MatMul";
+         node.op_type == "MatMul" || node.op_type == "QLinearConv" ||
+         node.op_type == "ConvInteger" || node.op_type == "QLinearMatMul" ||
+         node.op_type == "MatMulInteger";
 }
 
 Status ComputeCost(const Node& node, const InputShapes& in, const Shape& out, NodeCost* cost) {
@@ -243,7 +281,10 @@ Status ComputeCost(const Node& node, const InputShapes& in, const Shape& out, No
     if (op == "LayerNormalization" || op == "Gelu") {
       return TransformerElementwiseCost(node, out, cost);
     }
+    if (op == "QLinearConv") return QConvCost(node, in, cost);
   } else {
+    if (op == "QLinearConv" || op == "ConvInteger") return QConvCost(node, in, cost);
+    if (op == "QLinearMatMul" || op == "MatMulInteger") return QMatMulCost(node, in, cost);
     if (op == "Conv") return ConvCost(node, in, false, cost);
     if (op == "ConvTranspose") return ConvTransposeCost(node, in, out, cost);
     if (op == "Gemm") return GemmCost(node, in, out, false, cost);

@@ -110,6 +110,18 @@ void SimpleOpCost(const Node& node, const std::vector<TensorType>& in,
 }  // namespace
 
 ConstantRole RoleOfConstant(const Node& node, size_t input, const Tensor& value) {
+  const std::string& op = node.op_type;
+  if ((node.domain.empty() || node.domain == kFinchDomain) &&
+      (op == "QLinearConv" || op == "QLinearMatMul" || op == "ConvInteger" ||
+       op == "MatMulInteger")) {
+    // The integer weight (QLinear*: input 3, *Integer: input 1) and QLinearConv's int32 bias
+    // (8) are the parameters; scales and zero points are stored, not trained.
+    const bool qlinear = op.rfind("QLinear", 0) == 0;
+    if (input == (qlinear ? 3u : 1u) || (op == "QLinearConv" && input == 8)) {
+      return ConstantRole::kParam;
+    }
+    return input == 0 ? ConstantRole::kOther : ConstantRole::kStat;
+  }
   if (!IsFloat(value.dtype())) return ConstantRole::kOther;
   if (IsDefaultDomain(node) && node.op_type == "BatchNormalization") {
     // X, scale, B, input_mean, input_var: the running statistics are not trained.

@@ -11,6 +11,10 @@
 //     SqueezeExcite  its two 1x1 convs on the pooled vector: N · C · Cr · 2
 //     InvertedResidual  expand (N·Cin·Ch·H·W) + depthwise (N·Ch·Ho·Wo·kh·kw) + SE (N·Ch·Cse·2)
 //                       + project (N·Ch·Cout·Ho·Wo), from ResolveInvertedResidual's geometry
+//     QLinearConv, ConvInteger, QLinearMatMul, MatMulInteger  as Conv / MatMul, of kind
+//                       "int8_…" (priced at the int8 peak), plus one requantization per output
+//                       as other_ops; the integer weight and bias are params, the scales and
+//                       zero points weight bytes only
 //   other_ops: one per output element for elementwise ops and for each bias add, activation and
 //   residual add (also inside fused nodes); window size per output for MaxPool/AveragePool; one
 //   per input element for global pools, reductions and Softmax; two per element for

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "kernels/machine/avx2/peak_avx2.h"
+#include "kernels/machine/avx512vnni/peak_vnni.h"
 
 namespace finch::kernels {
 namespace {
@@ -92,6 +93,13 @@ double measure_int8_peak_gops(double seconds, bool avx2) {
   if (!avx2) return 0;
   // 10 chains × 32 u8·s8 multiply-adds per ymm vpmaddubsw × 2 ops each.
   return BestSliceRate(seconds, 10 * 32 * 2, [](int64_t n) { g_isink = avx2::Int8DotChains(n); });
+}
+
+double measure_int8_vnni_peak_gops(double seconds, bool vnni) {
+  if (!vnni) return 0;
+  // 12 chains × 32 u8·s8 multiply-adds per ymm vpdpbusd × 2 ops each.
+  return BestSliceRate(seconds, 12 * 32 * 2,
+                       [](int64_t n) { g_isink = avx512vnni::Int8VnniChains(n); });
 }
 
 double measure_cache_bandwidth_gbps(double seconds, size_t bytes, bool avx2) {

@@ -28,9 +28,14 @@ double measure_memory_bandwidth_gbps(double seconds, bool avx2);
 // vpmaddubsw (u8 × s8, adjacent pairs summed to s16) then vpmaddwd by ones (pairs of s16 summed
 // to s32) then vpaddd into the accumulator. Convention: one u8×s8 multiply-add counts 2 ops, as
 // an FMA lane counts 2 FLOPs, so a ymm vpmaddubsw is 64 ops; the vpmaddwd/vpaddd that widen and
-// accumulate are overhead, not counted. 10 independent chains, best of ~10 slices. VNNI
-// (vpdpbusd) is not measured here. Returns 0 when `avx2` is false.
+// accumulate are overhead, not counted. 10 independent chains, best of ~10 slices. Returns 0
+// when `avx2` is false.
 double measure_int8_peak_gops(double seconds, bool avx2);
+
+// The same with AVX-512 VNNI's vpdpbusd on ymm (32 u8×s8 multiply-adds into int32 in one
+// instruction), what finch's VNNI kernels use. Call with `vnni` only when the CPU reports
+// AVX-512 VL and VNNI (else returns 0).
+double measure_int8_vnni_peak_gops(double seconds, bool vnni);
 
 // Single-thread streaming read bandwidth in GB/s of a `bytes`-sized buffer that is read over and
 // over, so it stays in whichever cache level it fits (half the L2 measures the L2): the buffer

@@ -248,6 +248,36 @@ TEST(CostModel, DynamicShapeIsAnErrorNamingTheNode) {
   EXPECT_NE(c.status().message().find("static"), std::string::npos);
 }
 
+// QLinearConv: the Conv's MACs as int8 work, one requantization per output as other_ops; the
+// int8 weight and int32 bias are params, scales and zero points weight bytes only. By hand:
+// x [1, 8, 10, 10], w [16, 8, 3, 3], pad 1: 16·100·8·9 = 115,200 MACs; params 1152 + 16.
+TEST(CostModel, QLinearConvIsInt8Work) {
+  Node n;
+  n.name = "q";
+  n.op_type = "QLinearConv";
+  n.attributes["pads"] = IntsAttr({1, 1, 1, 1});
+  const Tensor xs = Tensor::Scalar<float>(0.1f), zp = Tensor::Scalar<uint8_t>(128);
+  auto w = Tensor::Allocate(DataType::kInt8, {16, 8, 3, 3});
+  auto ws = Tensor::Allocate(DataType::kFloat32, {16});
+  auto wz = Tensor::Allocate(DataType::kInt8, {16});
+  auto b = Tensor::Allocate(DataType::kInt32, {16});
+  ASSERT_TRUE(w.ok() && ws.ok() && wz.ok() && b.ok());
+  const TensorType x = TensorType::Static(DataType::kUint8, {1, 8, 10, 10});
+  const TensorType y = TensorType::Static(DataType::kUint8, {1, 16, 10, 10});
+  auto type = [](const Tensor& t) { return TensorType::Static(t.dtype(), t.shape()); };
+  const auto c = NodeCostOf(
+      n, {x, type(xs), type(zp), type(*w), type(*ws), type(*wz), type(xs), type(zp), type(*b)},
+      {nullptr, &xs, &zp, &*w, &*ws, &*wz, &xs, &zp, &*b}, {y});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->macs, 115200);
+  EXPECT_EQ(c->kind, "int8_conv");
+  EXPECT_EQ(c->params, 16 * 8 * 9 + 16);
+  EXPECT_EQ(c->other_ops, 1600);  // requantization of 16·10·10 outputs
+  EXPECT_EQ(c->weight_bytes, 1152 + 16 * 4 + 16 * 4 + 16 + 4 + 1 + 4 + 1);
+  EXPECT_EQ(c->input_bytes, 800);
+  EXPECT_EQ(c->output_bytes, 1600);
+}
+
 // An inverted-residual block (1x1 expand + Clip, 3x3 depthwise + Clip, optional SE, 1x1
 // project, residual add) as separate nodes, or as one finch::InvertedResidual with the same
 // weights.

@@ -119,5 +119,30 @@ TEST(Roofline, CalibratedParts) {
   EXPECT_NEAR(PredictNode(c, m, 1).compute_ms, 8.3e7 / 8e7 + 2e7 / 4.5e7, 1e-12);
 }
 
+
+// The int8 kinds run at the int8 peak: VNNI's when measured, else the AVX2 idiom's, scaled to
+// more threads as the FMA peak scales (200/100 here).
+TEST(Roofline, Int8KindsUseTheInt8Peak) {
+  MachineModel m = Machine();
+  m.int8_gops = 200;  // GOP/s
+  NodeCost c;
+  c.kind = "int8_pointwise";
+  c.macs = 50000000;  // 1e8 ops
+  c.input_bytes = 1000;
+  EXPECT_NEAR(PredictNode(c, m, 1).compute_ms, 1e8 / (200 * 0.5 * 1e6), 1e-9);  // 1 ms
+  m.int8_vnni_gops = 400;
+  EXPECT_NEAR(PredictNode(c, m, 1).compute_ms, 1e8 / (400 * 0.5 * 1e6), 1e-9);
+  EXPECT_NEAR(PredictNode(c, m, 2).compute_ms, 1e8 / (800 * 0.5 * 1e6), 1e-9);
+  m.efficiency["int8_pointwise"] = 0.8;  // calibrated
+  EXPECT_NEAR(PredictNode(c, m, 1).compute_ms, 1e8 / (400 * 0.8 * 1e6), 1e-9);
+  // An int8 depthwise node prices at its variant's class, else the int8 depthwise estimate.
+  c.kind = "int8_depthwise";
+  c.depthwise_macs = c.macs;
+  c.depthwise_variant = "k3s1";
+  EXPECT_NEAR(PredictNode(c, m, 1).compute_ms, 1e8 / (400 * 0.3 * 1e6), 1e-9);
+  m.efficiency["int8_depthwise_k3s1"] = 0.25;
+  EXPECT_NEAR(PredictNode(c, m, 1).compute_ms, 1e8 / (400 * 0.25 * 1e6), 1e-9);
+}
+
 }  // namespace
 }  // namespace finch
