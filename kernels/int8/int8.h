@@ -3,11 +3,14 @@
 //
 // Files: this header (types shared by the family, and the design below); requantize.h (the
 // int32 → uint8/int8/int32/float epilogue); qgemm.h (GEMM with a prepacked constant B: pointwise
-// convolutions in NHWC, QLinearMatMul); qdwconv.h (depthwise 3×3/5×5 in NHWC). Each has a scalar
-// `*_ref` (plain loops, the oracle and the fallback on any x86-64) and an AVX2 variant in avx2/,
-// bit-identical to it on every input. Kernels never check CPU features: the runtime picks the
-// AVX2 variant only when GetCpuFeatures() reports avx2 && fma (runtime/ops/gemm_driver.cc shows
-// the pattern).
+// convolutions in NHWC, QLinearMatMul); qdwconv.h (depthwise 3×3/5×5 in NHWC); qim2col_nhwc.h
+// (the rows that make a general convolution a GEMM). Each has a scalar `*_ref` (plain loops,
+// the oracle and the fallback on any x86-64) and an AVX2 variant in avx2/, bit-identical to it
+// on every input; the GEMM (qgemm_vnni.h) and the depthwise convolution (qdwconv.h) also have a
+// VNNI variant in avx512vnni/ (vpdpbusd, 256-bit vectors with AVX-512 VL/BW), for weights whose
+// w − w_zp fit int8 — see THE VNNI PATH below. Kernels never check CPU features: the runtime
+// picks a variant only when GetCpuFeatures() reports its ISA (runtime/ops/qgemm_driver.cc,
+// runtime/ops/qlinear_conv_nhwc.cc).
 //
 // THE PROBLEM. The common AVX2 int8 idiom is vpmaddubsw (u8 × s8, adjacent products summed into
 // a SATURATING int16) followed by vpmaddwd by ones. 255·127 + 255·127 = 64770 > 32767, so with
@@ -36,6 +39,16 @@
 // packed once at plan time), the activations are widened once per call (M·K conversions for
 // M·N·K multiply-adds) and each vpmaddwd needs a vpaddd to accumulate (AVX2 has no
 // accumulating form; AVX-512/AVX-VNNI's vpdpwssd would fuse the two — not used here).
+//
+// THE VNNI PATH. vpdpbusd multiplies four uint8 × int8 byte pairs and adds their sum to an int32
+// lane, with no intermediate rounding or saturation (|sum| ≤ 4·255·128): exact like the int16
+// path, with four times the products per instruction of vpmaddwd. It needs an unsigned and a
+// signed operand, so activations are uint8 (int8 ones flipped to x + 128, the zero point with
+// them), weights are w' = w − w_zp and must fit int8 (symmetric weights, which quantizers write
+// and the Model Zoo's int8 models use; otherwise the int16 path runs), and the zero point is
+// taken out after the products: Σ (x − x_zp)·w' = Σ x·w' − x_zp·Σ w', with Σ w' stored with the
+// packed weights. The int32 sums wrap alike in every variant, so even past kQMaxExactTerms the
+// VNNI kernels equal the references bit for bit.
 //
 // LAYOUTS. Activations are NHWC (channels last), as on finch's fp32 fast path: a 1×1
 // convolution is qgemm with M = pixels, K = in channels, N = out channels, B = Wᵀ of ONNX's

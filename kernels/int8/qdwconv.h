@@ -51,4 +51,27 @@ void qdwconv_nhwc_avx2_pack(const DwConvParams& p, const QWeights& w, int16_t* p
 void qdwconv_nhwc_avx2(const QDwConvParams& p, const void* x, const int16_t* packed, void* y,
                        const QuantEpilogue& e, int64_t row_begin, int64_t row_end);
 
+// The VNNI variant (avx512vnni/qdwconv_vnni.cc): vpdpbusd on four vertically adjacent taps of
+// one channel per int32 lane — 3×3 takes 3 multiply instructions per 8 channels and pixel where
+// the AVX2 kernel takes 12 vpmaddwd + 12 vpaddd per 16. Its conditions: the geometry of the AVX2
+// kernel with C ≥ 32 (blocks of 32 channels), a uint8/int8 output (QuantEpilogue::type), and
+// weights whose w − w_zp fit int8 (symmetric weights; the pack reports it).
+bool qdwconv_nhwc_vnni_applies(const DwConvParams& p);
+
+// Packed weights, bytes. Channel blocks of 32 start at 0, 32, …, and at C − 32 when 32 ∤ C (the
+// last block overlaps the one before it and recomputes those channels identically). Per block,
+// per group of 4 kernel rows g (rows past k are 0) and column kx: 4 vectors of 32 bytes, vector
+// u's int32 lane l holding channel c0 + 4u + (l mod 4) + 16·(l div 4) — the order in which the
+// kernel's byte interleave delivers input channels — as the 4 bytes w'[c, 4g..4g+3, kx]. Then
+// per block Σ_taps w' in the same lane order (int32 [32]). Then Σ_taps |w'| per channel in
+// channel order (int32 [C]), which bounds the accumulators for the requantization.
+int64_t qdwconv_nhwc_vnni_packed_bytes(const DwConvParams& p);
+// false (packed unspecified) when some w − w_zp leaves int8.
+bool qdwconv_nhwc_vnni_pack(const DwConvParams& p, const QWeights& w, uint8_t* packed);
+
+// The reference's contract for p with qdwconv_nhwc_vnni_applies and e.type uint8/int8; call only
+// when the CPU reports avx512vl && avx512bw && avx512_vnni (and avx2). No scratch.
+void qdwconv_nhwc_vnni(const QDwConvParams& p, const void* x, const uint8_t* packed, void* y,
+                       const QuantEpilogue& e, int64_t row_begin, int64_t row_end);
+
 }  // namespace finch::kernels

@@ -1,5 +1,5 @@
 // Quantized GEMM on VNNI (vpdpbusd: four u8 × s8 products summed into an int32 lane, no
-// intermediate saturation), for CPUs that have it (AVX-512 VL + VNNI here, 256-bit vectors).
+// intermediate saturation), for CPUs that have it (AVX-512 VL/BW + VNNI here, 256-bit vectors).
 // Same contract and results as qgemm.h — bit for bit, it is exact integer arithmetic too — with
 // a different packing:
 //
@@ -16,7 +16,10 @@
 // Model Zoo's int8 models use) — qgemm_vnni_pack_b reports whether it does; otherwise use
 // qgemm.h's int16 path. Packed B: panels of 16 columns, K in quads (Kq = ceil(K/4), the pad
 // zero); panel p is Kq rows of 64 bytes, column j's four k values at bytes 4j..4j+3, so two
-// 32-byte loads are vpdpbusd's operand for 8 columns each. Then colsum, int32 [16·panels].
+// 32-byte loads are vpdpbusd's operand for 8 columns each. Then colsum, int32 [16·panels], and
+// abssum[n] = Σ_k |w'[k, n]|, int32 [16·panels]: |acc[m, n]| ≤ 255·abssum[n] bounds what the
+// requantization can see, which lets the kernel skip a clamp when the bound allows
+// (avx512vnni/qgemm_vnni.cc).
 #pragma once
 
 #include <cstdint>
@@ -27,7 +30,7 @@
 
 namespace finch::kernels {
 
-// Bytes of packed B (int8 panels) and int32 column sums after them, 64-byte multiple.
+// Bytes of packed B (int8 panels), then the int32 column sums and absolute sums.
 int64_t qgemm_vnni_packed_b_bytes(int64_t K, int64_t N);
 
 // Packs B as described (element (k, n) at b.data[k·stride_k + n·stride_n]); false, with
@@ -36,7 +39,7 @@ bool qgemm_vnni_pack_b(int64_t K, int64_t N, const QWeights& b, int64_t stride_k
                        int64_t stride_n, uint8_t* packed);
 
 // qgemm_packed_avx2's contract on the VNNI packing (n_begin a multiple of 16). No scratch. Call
-// only when the CPU reports avx512vl && avx512_vnni.
+// only when the CPU reports avx512vl && avx512bw && avx512_vnni.
 void qgemm_packed_vnni(int64_t M, int64_t N, int64_t K, const QGemmA& a, const uint8_t* packed,
                        void* c, int64_t ldc, const QuantEpilogue& e, int64_t n_begin,
                        int64_t n_end);

@@ -7,6 +7,8 @@
 // points and bias as constants:
 //   qconv1x1_nhwc_qgemm   1×1, stride 1, no padding, one group: the image is the GEMM's A
 //                         [pixels, in channels]; weights packed once.
+//   qdwconv_nhwc_vnni     depthwise 3×3 / 5×5, stride 1 or 2, ≥ 32 channels, weights minus
+//                         their zero points within int8 (AVX-512 VL/BW + VNNI).
 //   qdwconv_nhwc_avx2     depthwise 3×3 / 5×5, stride 1 or 2 (AVX2).
 //   qconv_nhwc_im2col     any other one-group convolution (the 3-channel stem): im2col rows of a
 //                         tile of output pixels, padding taps holding x's zero point, times the
@@ -15,7 +17,9 @@
 // The requantization is the reference's: multiplier = x_scale · w_scale[c] / y_scale in float32,
 // y = saturate(round_half_even(float(acc) · multiplier) + y_zp) (kernels/int8/requantize.h), so
 // the fast paths and the reference agree bit for bit. Work is split by output pixels or rows,
-// never inside a sum: any thread count gives the same bytes.
+// never inside a sum: any thread count gives the same bytes. A 1×1 convolution on a small image
+// (fewer than two tiles of at most 96 pixels per thread) also splits its output channels into
+// groups of whole 16-column panels.
 #include <algorithm>
 #include <memory>
 #include <vector>
@@ -138,13 +142,27 @@ class QConvGemmKernel final : public OpKernel {
       return ResourceExhausted("out of memory for QLinearConv scratch");
     }
     const int64_t pixels = p_.batch * p_.out_h * p_.out_w;
+    // Tiles of at most kTile pixels, as equal as they come (14×14: 66 + 65 + 65, not
+    // 96 + 96 + 4), so that equal numbers of tasks are equal work.
     const int64_t tiles = (pixels + kTile - 1) / kTile;
+    const int64_t tile_pixels = tiles > 0 ? (pixels + tiles - 1) / tiles : 0;
+    // Small images (14×14: 3 tiles, 7×7: 1) leave threads idle: a 1×1 convolution then also
+    // splits its columns into groups of whole panels, for at least two tasks per thread. Each
+    // output is computed the same way in any split.
+    const int64_t panels = (p_.out_c + kernels::kQGemmPanel - 1) / kernels::kQGemmPanel;
+    int64_t groups = 1;
+    if (!im2col_ && threads > 1 && tiles < 2 * threads) {
+      groups = std::max<int64_t>(1, std::min(panels, (2 * threads + tiles - 1) / tiles));
+    }
     const kernels::QuantEpilogue e = EpilogueOf(c_);
     auto run = [&](int chunk, int64_t begin, int64_t end) {
       uint8_t* mine = scratch ? scratch + chunk * ThreadScratch() : nullptr;
       uint8_t* rows = im2col_ ? mine + GemmScratch() : nullptr;
-      for (int64_t t = begin; t < end; ++t) {
-        const int64_t m0 = t * kTile, m1 = std::min(pixels, m0 + kTile);
+      for (int64_t task = begin; task < end; ++task) {
+        const int64_t t = task / groups, g = task % groups;
+        const int64_t n0 = panels * g / groups * kernels::kQGemmPanel;
+        const int64_t n1 = std::min(p_.out_c, panels * (g + 1) / groups * kernels::kQGemmPanel);
+        const int64_t m0 = t * tile_pixels, m1 = std::min(pixels, m0 + tile_pixels);
         kernels::QGemmA a;
         a.type = c_.x_type;
         a.zero_point = c_.x_zp;
@@ -156,10 +174,10 @@ class QConvGemmKernel final : public OpKernel {
           a.data = x + m0 * p_.in_c;
           a.ld = p_.in_c;
         }
-        gemm_.Run(m1 - m0, a, y + m0 * p_.out_c, p_.out_c, e, mine);
+        gemm_.Run(m1 - m0, a, y + m0 * p_.out_c, p_.out_c, e, mine, n0, n1);
       }
     };
-    ForTaskChunks(ctx, threads_, tiles, run);
+    ForTaskChunks(ctx, threads_, tiles * groups, run);
     return Status::Ok();
   }
 
@@ -184,26 +202,49 @@ class QConvGemmKernel final : public OpKernel {
   QPackedGemm gemm_;
 };
 
-// Depthwise: the AVX2 kernel on packed weights, or the reference on the weights as given.
+// Depthwise: the VNNI kernel (weights packed as int8), the AVX2 kernel (packed as int16), or the
+// reference on the weights as given.
 class QDwConvKernel final : public OpKernel {
  public:
-  QDwConvKernel(const ConvNhwcParams& p, QConvConstants c, const Tensor& w, bool avx2,
-                int threads)
-      : c_(std::move(c)), avx2_(avx2), threads_(std::max(threads, 1)) {
+  enum class Impl { kVnni, kAvx2, kRef };
+
+  // `impl` is the fastest the geometry and CPU allow; VNNI falls back to AVX2 here when the
+  // weights do not fit its packing.
+  QDwConvKernel(const ConvNhwcParams& p, QConvConstants c, const Tensor& w, Impl impl,
+                const KernelBuildContext& build)
+      : c_(std::move(c)), impl_(impl), threads_(std::max(build.threads, 1)) {
     q_.conv = ToDwConv(p);
     q_.x_type = c_.x_type;
     q_.x_zero_point = c_.x_zp;
-    if (avx2_) {
+    const kernels::QWeights weights = WeightsOf(c_, w.raw_data());
+    if (impl_ == Impl::kVnni) {
+      packed8_.resize(static_cast<size_t>(kernels::qdwconv_nhwc_vnni_packed_bytes(q_.conv)));
+      if (kernels::qdwconv_nhwc_vnni_pack(q_.conv, weights, packed8_.data())) return;
+      packed8_ = {};
+      build.Skip("qdwconv_nhwc_vnni", "a weight minus its zero point leaves int8");
+      impl_ = Impl::kAvx2;
+    }
+    if (impl_ == Impl::kAvx2) {
       packed_.resize(static_cast<size_t>(kernels::qdwconv_nhwc_avx2_packed_size(q_.conv)));
-      kernels::qdwconv_nhwc_avx2_pack(q_.conv, WeightsOf(c_, w.raw_data()), packed_.data());
+      kernels::qdwconv_nhwc_avx2_pack(q_.conv, weights, packed_.data());
     } else {
       const auto* bytes = static_cast<const uint8_t*>(w.raw_data());
       weights_.assign(bytes, bytes + w.byte_size());
     }
   }
-  std::string name() const override { return avx2_ ? "qdwconv_nhwc_avx2" : "qdwconv_nhwc_ref"; }
+  std::string name() const override {
+    switch (impl_) {
+      case Impl::kVnni:
+        return "qdwconv_nhwc_vnni";
+      case Impl::kAvx2:
+        return "qdwconv_nhwc_avx2";
+      case Impl::kRef:
+        break;
+    }
+    return "qdwconv_nhwc_ref";
+  }
   size_t held_bytes() const override {
-    return packed_.size() * sizeof(int16_t) + weights_.size();
+    return packed8_.size() + packed_.size() * sizeof(int16_t) + weights_.size();
   }
 
   Status Run(KernelContext& ctx) const override {
@@ -213,10 +254,16 @@ class QDwConvKernel final : public OpKernel {
     const int64_t rows = q_.conv.out_h;
     const kernels::QWeights w = WeightsOf(c_, weights_.data());
     ForImageRows(ctx, threads_, q_.conv.batch, rows, [&](int, int64_t n, int64_t r0, int64_t r1) {
-      if (avx2_) {
-        kernels::qdwconv_nhwc_avx2(q_, x, packed_.data(), y, e, n * rows + r0, n * rows + r1);
-      } else {
-        kernels::qdwconv_nhwc_ref(q_, x, w, y, e, n * rows + r0, n * rows + r1);
+      switch (impl_) {
+        case Impl::kVnni:
+          kernels::qdwconv_nhwc_vnni(q_, x, packed8_.data(), y, e, n * rows + r0, n * rows + r1);
+          return;
+        case Impl::kAvx2:
+          kernels::qdwconv_nhwc_avx2(q_, x, packed_.data(), y, e, n * rows + r0, n * rows + r1);
+          return;
+        case Impl::kRef:
+          kernels::qdwconv_nhwc_ref(q_, x, w, y, e, n * rows + r0, n * rows + r1);
+          return;
       }
     });
     return Status::Ok();
@@ -225,9 +272,10 @@ class QDwConvKernel final : public OpKernel {
  private:
   kernels::QDwConvParams q_;
   QConvConstants c_;
-  bool avx2_;
+  Impl impl_;
   int threads_;
-  std::vector<int16_t> packed_;  // AVX2
+  std::vector<uint8_t> packed8_;  // VNNI
+  std::vector<int16_t> packed_;   // AVX2
   std::vector<uint8_t> weights_;  // reference: [C, 1, kh, kw] as given
 };
 
@@ -282,13 +330,25 @@ StatusOr<std::unique_ptr<OpKernel>> MakeQLinearConvNhwcKernel(const KernelBuildC
     build.Skip("qdwconv_nhwc_avx2", "dilated");
   } else {
     const bool applies = kernels::qdwconv_nhwc_avx2_applies(ToDwConv(p));
+    const bool vnni = avx2 && cpu.avx512vl && cpu.avx512bw && cpu.avx512_vnni;
+    using Impl = QDwConvKernel::Impl;
+    Impl impl = Impl::kRef;
     if (!applies) {
+      build.Skip("qdwconv_nhwc_vnni", "only square 3x3/5x5 kernels with stride 1 or 2");
       build.Skip("qdwconv_nhwc_avx2", "only square 3x3/5x5 kernels with stride 1 or 2");
-    } else if (!avx2) {
-      build.Skip("qdwconv_nhwc_avx2", "the CPU (or FINCH_DISABLE_ISA) lacks AVX2/FMA");
+    } else {
+      if (!vnni) {
+        build.Skip("qdwconv_nhwc_vnni",
+                   "the CPU (or FINCH_DISABLE_ISA) lacks AVX-512 VL/BW + VNNI");
+      } else if (!kernels::qdwconv_nhwc_vnni_applies(ToDwConv(p))) {
+        build.Skip("qdwconv_nhwc_vnni", "fewer than 32 channels");
+      } else {
+        impl = Impl::kVnni;
+      }
+      if (impl == Impl::kRef && avx2) impl = Impl::kAvx2;
+      if (!avx2) build.Skip("qdwconv_nhwc_avx2", "the CPU (or FINCH_DISABLE_ISA) lacks AVX2/FMA");
     }
-    return std::unique_ptr<OpKernel>(
-        new QDwConvKernel(p, std::move(c), w, applies && avx2, build.threads));
+    return std::unique_ptr<OpKernel>(new QDwConvKernel(p, std::move(c), w, impl, build));
   }
   if (p.group == 1) {
     return std::unique_ptr<OpKernel>(

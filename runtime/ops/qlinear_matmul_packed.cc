@@ -50,9 +50,19 @@ class PackedQLinearMatMulKernel final : public OpKernel {
     }
     const kernels::QuantEpilogue e = kernels::QuantEpilogue::Quantized(
         y_type_, multiplier_.data(), multiplier_.size() > 1, y_zp_, nullptr);
-    const int64_t tasks = (m + kRowsPerTask - 1) / kRowsPerTask;
+    const int64_t tiles = (m + kRowsPerTask - 1) / kRowsPerTask;
+    // Few rows (a classifier's one) leave threads idle: the columns are then split too, in
+    // groups of whole panels, for at least two tasks per thread (the same bytes in any split).
+    const int64_t panels = (n + kernels::kQGemmPanel - 1) / kernels::kQGemmPanel;
+    int64_t groups = 1;
+    if (threads > 1 && tiles < 2 * threads) {
+      groups = std::max<int64_t>(1, std::min(panels, (2 * threads + tiles - 1) / tiles));
+    }
     auto run = [&](int chunk, int64_t begin, int64_t end) {
-      for (int64_t t = begin; t < end; ++t) {
+      for (int64_t task = begin; task < end; ++task) {
+        const int64_t t = task / groups, g = task % groups;
+        const int64_t n0 = panels * g / groups * kernels::kQGemmPanel;
+        const int64_t n1 = std::min(n, panels * (g + 1) / groups * kernels::kQGemmPanel);
         const int64_t r0 = t * kRowsPerTask, r1 = std::min(m, r0 + kRowsPerTask);
         kernels::QGemmA qa;
         qa.data = x + r0 * k;
@@ -60,10 +70,10 @@ class PackedQLinearMatMulKernel final : public OpKernel {
         qa.type = a_type_;
         qa.zero_point = a_zp_;
         gemm_.Run(r1 - r0, qa, y + r0 * n, n, e,
-                  scratch ? scratch + chunk * gemm_.scratch_bytes() : nullptr);
+                  scratch ? scratch + chunk * gemm_.scratch_bytes() : nullptr, n0, n1);
       }
     };
-    ForTaskChunks(ctx, threads_, tasks, run);
+    ForTaskChunks(ctx, threads_, tiles * groups, run);
     return Status::Ok();
   }
 

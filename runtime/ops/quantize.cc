@@ -1,11 +1,16 @@
-// Kernels of the quantized ops (graph/ops/quantize.h): today the exact scalar references of
-// kernels/quant for every op. Each kernel re-resolves the shapes it runs on (a dynamic step may
-// see other shapes than the plan), reads scales and zero points from its inputs at run time
-// (the ONNX tests feed them as graph inputs) and dispatches on the element types, fixed when the
-// plan is built.
+// Kernels of the quantized ops (graph/ops/quantize.h): the exact scalar references of
+// kernels/quant for every op, and their AVX2 forms (bit-identical) for QuantizeLinear,
+// DequantizeLinear of 8-bit values, QLinearAdd and QLinearGlobalAveragePool. Each kernel
+// re-resolves the shapes it runs on (a dynamic step may see other shapes than the plan), reads
+// scales and zero points from its inputs at run time (the ONNX tests feed them as graph inputs)
+// and dispatches on the element types, fixed when the plan is built.
 #include "graph/ops/quantize.h"
 
+#include <type_traits>
+
+#include "kernels/quant/avx2/dequantize_linear_avx2.h"
 #include "kernels/quant/avx2/qlinear_add_avx2.h"
+#include "kernels/quant/avx2/qlinear_pool_avx2.h"
 #include "kernels/quant/avx2/quantize_linear_avx2.h"
 #include "kernels/quant/qconv_ref.h"
 #include "kernels/quant/qgemm_ref.h"
@@ -100,10 +105,25 @@ Status RunDequantizeLinear(const Node& node, int64_t opset, Types t, KernelConte
   FINCH_ASSIGN_OR_RETURN(QuantAxis q, ResolveQuantAxis(node, opset, ShapesOf(k)));
   const kernels::QuantAxisParams p{q.outer, q.channels, q.inner};
   const Tensor* zp = Optional(k, 2);
+  const float* scale = k.input(1).data<float>();
+  float* y = k.output(0).mutable_data<float>();
   auto run = [&](auto tx) {
     using TX = typename decltype(tx)::type;
-    kernels::dequantize_linear_ref<TX>(p, k.input(0).data<TX>(), k.input(1).data<float>(),
-                                       DataOrNull<TX>(zp), k.output(0).mutable_data<float>());
+    const TX* x = k.input(0).data<TX>();
+    const TX* zps = DataOrNull<TX>(zp);
+    if constexpr (!std::is_same_v<TX, int32_t>) {
+      if (GetCpuFeatures().avx2) {  // per (outer, channel) run of `inner` values
+        for (int64_t o = 0; o < p.outer; ++o) {
+          for (int64_t c = 0; c < p.channels; ++c) {
+            const int64_t base = (o * p.channels + c) * p.inner;
+            kernels::dequantize_linear_8bit_avx2<TX>(
+                p.inner, x + base, scale[c], zps ? static_cast<int32_t>(zps[c]) : 0, y + base);
+          }
+        }
+        return;
+      }
+    }
+    kernels::dequantize_linear_ref<TX>(p, x, scale, zps, y);
   };
   if (t.in0 == DataType::kInt32) {
     run(TypeTag<int32_t>{});
@@ -278,10 +298,16 @@ Status RunQLinearGlobalAveragePool(const Node& node, int64_t, Types t, KernelCon
   p.x_zp = ZeroPoint(Optional(k, 2));
   p.y_scale = Scale(k.input(3));
   p.y_zp = ZeroPoint(Optional(k, 4));
+  const bool avx2 = GetCpuFeatures().avx2 && kernels::qlinear_global_average_pool_avx2_applies(p);
   const bool ok = Visit8Bit(t.in0, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    kernels::qlinear_global_average_pool_ref<T>(p, k.input(0).data<T>(),
-                                                k.output(0).mutable_data<T>());
+    if (avx2) {
+      kernels::qlinear_global_average_pool_avx2<T>(p, k.input(0).data<T>(),
+                                                   k.output(0).mutable_data<T>());
+    } else {
+      kernels::qlinear_global_average_pool_ref<T>(p, k.input(0).data<T>(),
+                                                  k.output(0).mutable_data<T>());
+    }
   });
   return ok ? Status::Ok() : TypeError(node);
 }
@@ -306,8 +332,8 @@ KernelFactory Factory(RunFn run, int in0, int in1 = -1) {
 }
 
 // `ref`'s kernel, renamed "..._avx2" when its Run takes the AVX2 kernels (RunQLinearAdd,
-// RunQuantizeLinear check the CPU themselves): when the CPU has AVX2 and input `in` has type
-// `only` (any type when kUndefined).
+// RunQuantizeLinear, RunDequantizeLinear, RunQLinearGlobalAveragePool check the CPU themselves):
+// when the CPU has AVX2 and input `in` has type `only` (any type when kUndefined).
 KernelFactory NamedForAvx2(KernelFactory ref, int in, DataType only = DataType::kUndefined) {
   return [ref, in, only](const KernelBuildContext& b) -> StatusOr<std::unique_ptr<OpKernel>> {
     FINCH_ASSIGN_OR_RETURN(std::unique_ptr<OpKernel> k, ref(b));
@@ -326,7 +352,11 @@ KernelFactory NamedForAvx2(KernelFactory ref, int in, DataType only = DataType::
 void RegisterQuantizeKernels(KernelRegistry& r) {
   r.Register("", "QuantizeLinear",
              NamedForAvx2(Factory(RunQuantizeLinear, 0), 0, DataType::kFloat32));
-  r.Register("", "DequantizeLinear", Factory(RunDequantizeLinear, 0));
+  r.Register("", "DequantizeLinear",
+             [ref = Factory(RunDequantizeLinear, 0)](const KernelBuildContext& b) {
+               // The AVX2 path takes 8-bit inputs only.
+               return b.inputs[0].dtype == DataType::kInt32 ? ref(b) : NamedForAvx2(ref, 0)(b);
+             });
   r.Register("", "DynamicQuantizeLinear", Factory(RunDynamicQuantizeLinear, 0));
   r.Register("", "QLinearConv", Factory(RunQLinearConv, 0, 3));
   r.Register("", "ConvInteger", Factory(RunConvInteger, 0, 1));
@@ -342,7 +372,8 @@ void RegisterQuantizeKernels(KernelRegistry& r) {
              });
   r.Register("", "MatMulInteger", Factory(RunMatMulInteger, 0, 1));
   r.Register(kMicrosoftDomain, "QLinearAdd", NamedForAvx2(Factory(RunQLinearAdd, 0, 3), 0));
-  r.Register(kMicrosoftDomain, "QLinearGlobalAveragePool", Factory(RunQLinearGlobalAveragePool, 0));
+  r.Register(kMicrosoftDomain, "QLinearGlobalAveragePool",
+             NamedForAvx2(Factory(RunQLinearGlobalAveragePool, 0), 0));
 }
 
 }  // namespace finch

@@ -17,7 +17,7 @@ namespace {
 
 bool HasVnni() {
   const CpuFeatures& f = GetCpuFeatures();
-  return f.avx512vl && f.avx512_vnni && f.avx2 && f.fma;
+  return f.avx512vl && f.avx512bw && f.avx512_vnni && f.avx2 && f.fma;
 }
 
 struct Case {

@@ -3,11 +3,13 @@
 // int8 kernels, between two uint8 Transposes) and off (the NCHW reference of
 // kernels/quant/qconv_ref), over pointwise, depthwise 3×3/5×5 stride 1/2, the 3-channel stem,
 // grouped (the NCHW fallback) and odd sizes, uint8 and int8 activations, per-tensor and
-// per-channel weights with non-zero zero points, with and without bias. Integer outputs must be
+// per-channel weights with non-zero zero points, symmetric weights (zero points 0: the VNNI
+// kernels; stems of 1, 3, 4, 6 channels), with and without bias. Integer outputs must be
 // EQUAL: both paths requantize the same exact accumulators the same way. The NHWC run is
 // repeated with 3 threads, same bytes. Each case checks the kernel the plan chose.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cstring>
 #include <random>
 #include <string>
@@ -25,7 +27,9 @@ struct QCase {
   int64_t batch = 1, cin = 8, cout = 8, h = 7, w = 7, k = 1, stride = 1, pad = 0, group = 1;
   DataType x_type = DataType::kUint8, w_type = DataType::kInt8;
   bool per_channel = true, bias = true;
-  std::string kernel;  // expected with AVX2 ("" when the scalar path runs)
+  bool symmetric = false;   // weight zero points 0 (what the VNNI kernels need)
+  std::string kernel;       // expected with AVX2 ("" when the scalar path runs)
+  std::string kernel_vnni;  // expected with AVX-512 VL/BW + VNNI, when not empty
 };
 
 template <typename T>
@@ -58,6 +62,13 @@ Graph QLinearConvGraph(const QCase& c, uint64_t seed) {
   std::uniform_real_distribution<float> scale(0.002f, 0.02f);
   for (float& s : w_scale) s = scale(rng);
   Tensor w_zp = c.per_channel ? Random8(c.w_type, {c.cout}, rng) : Scalar8(c.w_type, 3);
+  if (c.symmetric) {
+    w_zp = c.per_channel
+               ? (c.w_type == DataType::kUint8
+                      ? Tensor::FromVector<uint8_t>({c.cout}, std::vector<uint8_t>(c.cout))
+                      : Tensor::FromVector<int8_t>({c.cout}, std::vector<int8_t>(c.cout)))
+               : Scalar8(c.w_type, 0);
+  }
   std::vector<ValueId> in = {x,
                              b.Const("x_scale", Tensor::Scalar(0.05f)),
                              b.Const("x_zp", Scalar8(c.x_type, x_zp)),
@@ -170,12 +181,65 @@ std::vector<QCase> Cases() {
   dw_int8.x_type = DataType::kInt8;
   dw_int8.batch = 2;
   cases.push_back(dw_int8);
+
+  // Symmetric int8 weights: the VNNI GEMM (pointwise, stem) and depthwise kernels.
+  for (auto [cin, cout, h, w] : std::vector<std::array<int64_t, 4>>{
+           {8, 8, 7, 7}, {17, 33, 5, 3}, {32, 16, 9, 11}, {96, 24, 4, 4}, {16, 96, 13, 1}}) {
+    QCase c;
+    c.cin = cin;
+    c.cout = cout;
+    c.h = h;
+    c.w = w;
+    c.symmetric = true;
+    c.per_channel = cin % 2 == 0;
+    c.x_type = cin == 17 ? DataType::kInt8 : DataType::kUint8;
+    c.kernel = "qconv1x1_nhwc_qgemm_avx2";
+    c.kernel_vnni = "qconv1x1_nhwc_qgemm_vnni";
+    cases.push_back(c);
+  }
+  // Stems through the im2col rows: 3 channels (9-byte kernel rows), 1 (3 bytes), 4 × 5×5
+  // (20 bytes), 6 unpadded (18 bytes), odd images.
+  for (auto [cin, k, s, pad, h, w] : std::vector<std::array<int64_t, 6>>{
+           {3, 3, 2, 1, 15, 15}, {1, 3, 1, 1, 7, 9}, {4, 5, 2, 2, 11, 8}, {6, 3, 1, 0, 6, 7}}) {
+    QCase c;
+    c.cin = cin;
+    c.cout = 32;
+    c.k = k;
+    c.stride = s;
+    c.pad = pad;
+    c.h = h;
+    c.w = w;
+    c.symmetric = true;
+    c.kernel = "qconv_nhwc_im2col_qgemm_avx2";
+    c.kernel_vnni = "qconv_nhwc_im2col_qgemm_vnni";
+    cases.push_back(c);
+  }
+  for (int64_t k : {3, 5}) {
+    for (int64_t stride : {1, 2}) {
+      for (int64_t ch : {16, 32, 33, 48}) {
+        QCase c;
+        c.cin = c.cout = c.group = ch;
+        c.k = k;
+        c.stride = stride;
+        c.pad = k / 2;
+        c.h = 9;
+        c.w = 10;
+        c.symmetric = true;
+        c.x_type = ch == 33 ? DataType::kInt8 : DataType::kUint8;
+        c.batch = ch == 48 ? 2 : 1;
+        c.kernel = "qdwconv_nhwc_avx2";
+        c.kernel_vnni = ch >= 32 ? "qdwconv_nhwc_vnni" : "qdwconv_nhwc_avx2";
+        cases.push_back(c);
+      }
+    }
+  }
   return cases;
 }
 
 TEST(QLinearConvNhwc, MatchesTheNchwReferenceExactly) {
   const CpuFeatures& cpu = GetCpuFeatures();
   const bool avx2 = cpu.avx2 && cpu.fma;
+  const bool vnni = avx2 && cpu.avx512vl && cpu.avx512bw && cpu.avx512_vnni;
   uint64_t seed = 1;
   for (const QCase& c : Cases()) {
     SCOPED_TRACE("cin " + std::to_string(c.cin) + " cout " + std::to_string(c.cout) + " k " +
@@ -190,7 +254,9 @@ TEST(QLinearConvNhwc, MatchesTheNchwReferenceExactly) {
     ASSERT_FALSE(ref.bytes.empty());
     EXPECT_EQ(nhwc.bytes, ref.bytes);
     EXPECT_EQ(nhwc3.bytes, ref.bytes);
-    if (avx2) {
+    if (vnni && !c.kernel_vnni.empty()) {
+      EXPECT_NE(nhwc.kernel.find(c.kernel_vnni), std::string::npos) << nhwc.kernel;
+    } else if (avx2) {
       EXPECT_NE(nhwc.kernel.find(c.kernel), std::string::npos) << nhwc.kernel;
     } else {
       EXPECT_EQ(nhwc.kernel.find("avx2"), std::string::npos) << nhwc.kernel;
