@@ -120,12 +120,12 @@ double Median(std::vector<double> v) {
   return v.empty() ? 0 : v[v.size() / 2];
 }
 
-// Runs `c` on one thread and returns its compute steps (those with MACs), each with the median
-// of its step times.
-StatusOr<std::vector<Measured>> Measure(Case& c) {
+// Runs `c` on `threads` threads and returns its compute steps (those with MACs), each with the
+// median of its step times.
+StatusOr<std::vector<Measured>> Measure(Case& c, int threads) {
   FINCH_RETURN_IF_ERROR(c.graph.TopologicalSort());
   SessionOptions options;
-  options.threads = 1;
+  options.threads = threads;
   FINCH_ASSIGN_OR_RETURN(std::unique_ptr<Session> session,
                          Session::Create(std::move(c.graph), options));
   std::vector<Tensor> inputs;
@@ -171,16 +171,22 @@ std::string ClassOf(const NodeCost& c) {
 
 }  // namespace
 
-StatusOr<KernelCalibration> CalibrateKernels(double fma_gflops_1t, double int8_gops_1t) {
+StatusOr<KernelCalibration> CalibrateKernels(double fma_gflops_1t, double int8_gops_1t,
+                                             int threads, double transcendental_geps_1t) {
   KernelCalibration out;
   if (fma_gflops_1t <= 0) {
     out.notes.push_back("no FMA peak (AVX2/FMA absent): efficiencies not calibrated");
     return out;
   }
+  threads = std::max(threads, 1);
   const double peak_per_ms = fma_gflops_1t * 1e6;  // FLOP per ms
+  const auto Measure = [threads](Case& c) { return finch::Measure(c, threads); };
 
-  // 1. The epilogue transcendental rate: one pointwise layer, ReLU6 against SiLU.
-  {
+  // 1. The epilogue transcendental rate: one pointwise layer, ReLU6 against SiLU (on several
+  // threads, the one-thread rate times the threads, as the roofline prices it).
+  if (threads > 1) {
+    out.transcendental_geps = transcendental_geps_1t * threads;
+  } else {
     Case relu = ConvCase("pointwise", 56, 24, 144, 1, 1, 1, Act::kRelu6);
     Case silu = ConvCase("pointwise", 56, 24, 144, 1, 1, 1, Act::kSiLU);
     FINCH_ASSIGN_OR_RETURN(std::vector<Measured> a, Measure(relu));

@@ -19,8 +19,9 @@
 // not calibrated here (squeeze_excite alone, pools, elementwise) keep the first estimates of
 // KindEfficiency.
 //
-// The efficiencies are single-thread fractions of the single-thread peak; a prediction for T
-// threads applies them to the T-thread peak (thread overheads are not modelled).
+// The efficiencies are fractions of the peak at the thread count they were measured on:
+// `finch machine` calibrates on 1 thread (keys "pointwise", ...) and again on 2..4 threads (keys
+// "pointwise@2", ...); a prediction for T threads uses the T-thread key when there is one.
 #pragma once
 
 #include <map>
@@ -40,6 +41,12 @@ struct KernelCalibration {
 // Runs the calibration cases (about 1-2 s). `fma_gflops_1t` is the single-thread FMA peak the
 // efficiencies are fractions of; <= 0 (no AVX2/FMA) leaves the efficiencies empty.
 // `int8_gops_1t` (MachineModel::Int8PeakGops) is the peak of the int8 classes; <= 0 skips them.
-StatusOr<KernelCalibration> CalibrateKernels(double fma_gflops_1t, double int8_gops_1t = 0);
+// With `threads` > 1 the cases run on that many threads and the peaks passed are those of that
+// thread count: the efficiencies then include what splitting a layer costs (dispatch, halo
+// rows, imbalance); the transcendental rate is not measured again but taken as
+// `transcendental_geps_1t` × threads, as the roofline prices it.
+StatusOr<KernelCalibration> CalibrateKernels(double fma_gflops_1t, double int8_gops_1t = 0,
+                                             int threads = 1,
+                                             double transcendental_geps_1t = 0);
 
 }  // namespace finch

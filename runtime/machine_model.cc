@@ -31,6 +31,8 @@ constexpr double kInt8Seconds = 0.3;
 constexpr double kL2Seconds = 0.3;
 constexpr double kDramSeconds = 0.5;
 constexpr int64_t kDefaultL2Bytes = 256 << 10;  // when CPUID does not say
+// Kernel classes are calibrated again on 2..this many threads (each pass ~1-2 s).
+constexpr int kMaxCalibratedThreads = 4;
 
 std::string IsaList(const CpuFeatures& f) {
   const std::pair<const char*, bool> isa[] = {
@@ -136,6 +138,18 @@ MachineModel MeasureMachine(int max_threads) {
     m.calibration_notes = std::move(calibration->notes);
   } else {
     m.calibration_notes.push_back("kernel calibration failed: " + calibration.status().ToString());
+  }
+  // Again on 2..kMaxCalibratedThreads threads: what splitting each class costs.
+  for (int t = 2; calibration.ok() && t <= std::min(max_threads, kMaxCalibratedThreads); ++t) {
+    const double scale = m.fma_gflops[0] > 0 ? m.fma_gflops[t - 1] / m.fma_gflops[0] : t;
+    StatusOr<KernelCalibration> c = CalibrateKernels(
+        m.fma_gflops[t - 1], m.Int8PeakGops() * scale, t, m.transcendental_geps);
+    if (!c.ok()) {
+      m.calibration_notes.push_back("kernel calibration on " + std::to_string(t) +
+                                    " threads failed: " + c.status().ToString());
+      break;
+    }
+    for (const auto& [cls, e] : c->efficiency) m.efficiency[cls + "@" + std::to_string(t)] = e;
   }
   m.measured_at = UtcNow();
   return m;

@@ -18,7 +18,12 @@ double KindEfficiency(const std::string& kind) {
   return 0.5;
 }
 
-double ClassEfficiency(const MachineModel& m, const std::string& cls) {
+double ClassEfficiency(const MachineModel& m, const std::string& cls, int threads) {
+  // The calibration on the largest thread count up to `threads`, then the one-thread one.
+  for (int t = threads; t >= 2; --t) {
+    const auto it = m.efficiency.find(cls + "@" + std::to_string(t));
+    if (it != m.efficiency.end() && it->second > 0) return it->second;
+  }
   const auto it = m.efficiency.find(cls);
   if (it != m.efficiency.end() && it->second > 0) return it->second;
   if (cls.rfind("int8_depthwise", 0) == 0) return KindEfficiency("int8_depthwise");
@@ -64,9 +69,10 @@ RooflinePrediction PredictNode(const NodeCost& c, const MachineModel& m, int thr
     // GFLOP/s = 1e6 FLOP per ms.
     const double peak_per_ms = peak_gflops * 1e6;
     const WorkSplit w = SplitWork(c, m.transcendental_geps > 0);
-    p.compute_ms = w.main / (peak_per_ms * ClassEfficiency(m, w.main_class));
+    p.compute_ms = w.main / (peak_per_ms * ClassEfficiency(m, w.main_class, threads));
     if (w.depthwise > 0) {
-      p.compute_ms += w.depthwise / (peak_per_ms * ClassEfficiency(m, w.depthwise_class));
+      p.compute_ms +=
+          w.depthwise / (peak_per_ms * ClassEfficiency(m, w.depthwise_class, threads));
     }
     if (w.transcendentals > 0) {
       p.compute_ms += w.transcendentals / (m.transcendental_geps * 1e6 * threads);

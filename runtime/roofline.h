@@ -58,9 +58,11 @@ struct WorkSplit {
 };
 WorkSplit SplitWork(const NodeCost& c, bool transcendentals_apart);
 
-// The machine's calibrated efficiency for `cls` ("pointwise", "depthwise_k3s2", ...), else the
-// first estimate of its kind (a depthwise variant falls back to "depthwise").
-double ClassEfficiency(const MachineModel& m, const std::string& cls);
+// The machine's calibrated efficiency for `cls` ("pointwise", "depthwise_k3s2", ...) on
+// `threads` threads ("cls@T", calibrated for T up to 4; more threads use the largest T), else
+// on one thread, else the first estimate of its kind (a depthwise variant falls back to
+// "depthwise").
+double ClassEfficiency(const MachineModel& m, const std::string& cls, int threads = 1);
 
 // The prediction for `c` on `m` with `threads` threads (< 1 counts as 1; more than `m` was
 // measured for uses its largest count). A machine with no measured rate predicts 0 for that roof.

@@ -68,10 +68,10 @@ Status MachineCommand(Args& args) {
   }
   std::printf("bandwidth (GB/s, 1 thread, streaming read): DRAM %.1f, L2 %.1f\n", m.dram_gbps,
               m.l2_gbps);
-  std::printf("kernel efficiency (fraction of the 1-thread FMA peak, int8_*: of the int8 peak; "
-              "finch's kernels, 1 thread):");
+  std::printf("kernel efficiency (finch's kernels: fraction of the FMA peak, int8_*: of the int8 "
+              "peak, on 1 thread; cls@T: on T threads, of the T-thread peak):");
   if (m.efficiency.empty()) std::printf(" not calibrated");
-  for (const auto& [cls, e] : m.efficiency) std::printf("\n  %-20s %5.1f%%", cls.c_str(), 100 * e);
+  for (const auto& [cls, e] : m.efficiency) std::printf("\n  %-24s %5.1f%%", cls.c_str(), 100 * e);
   std::printf("\n");
   if (m.transcendental_geps > 0) {
     std::printf("fused sigmoid/SiLU epilogue: %.2f G elements/s (1 thread)\n",
