@@ -33,9 +33,10 @@ struct MachineModel {
   double l2_gbps = 0;               // single-thread streaming read of half the L2
   int64_t l1d = 0, l2 = 0, l3 = 0;  // bytes, 0 when unknown
   std::string isa;                  // "avx2 fma f16c", ..., or "scalar only"
-  // Calibrated on finch's own kernels (runtime/kernel_calibration.h), single thread: the
-  // fraction of the FMA peak each kernel class reaches, and the rate of the fused-epilogue
-  // sigmoid/SiLU in G elements/s (0 when not measured).
+  // Calibrated on finch's own kernels (runtime/kernel_calibration.h): the fraction of the peak
+  // each kernel class reaches on one thread ("pointwise") and on T threads ("pointwise@T", of
+  // the T-thread peak), and the rate of the fused-epilogue sigmoid/SiLU on one thread in
+  // G elements/s (0 when not measured).
   std::map<std::string, double> efficiency;
   double transcendental_geps = 0;
   std::vector<std::string> calibration_notes;  // not cached
