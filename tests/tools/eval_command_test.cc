@@ -20,36 +20,13 @@
 #include "runtime/json.h"
 #include "runtime/session.h"
 #include "tests/runtime/image_test_util.h"
+#include "tests/tools/finch_cli_test_base.h"
 #include "tests/util/test_util.h"
 
 namespace finch::testing {
 namespace {
 
-class EvalCommand : public ::testing::Test {
- protected:
-  void SetUp() override {
-    finch_ = std::string(FINCH_BINARY_DIR) + "/finch";
-    struct stat st;
-    if (stat(finch_.c_str(), &st) != 0) GTEST_SKIP() << finch_ << " not built";
-  }
-  // Runs `finch ARGS`; stdout into out_, stderr into err_; the exit status.
-  int Finch(const std::string& args) {
-    const std::string out = dir_.path() + "/out.txt", err = dir_.path() + "/err.txt";
-    const std::string cmd = "'" + finch_ + "' " + args + " >'" + out + "' 2>'" + err + "'";
-    const int rc = std::system(cmd.c_str());
-    out_ = Slurp(out);
-    err_ = Slurp(err);
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : 128 + WTERMSIG(rc);
-  }
-  static std::string Slurp(const std::string& path) {
-    std::ifstream in(path);
-    std::ostringstream os;
-    os << in.rdbuf();
-    return os.str();
-  }
-  std::string finch_, out_, err_;
-  ScratchDir dir_;
-};
+using EvalCommand = FinchCliTest;
 
 TEST_F(EvalCommand, TopKOnKnownLabelsAndErrors) {
   const std::string model = dir_.path() + "/m.onnx";

@@ -5,46 +5,27 @@
 // exit 1 with a message naming the fault. Runs the finch binary of this build; skips when it
 // has not been built.
 #include <gtest/gtest.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-
-#include <fstream>
-#include <sstream>
 
 #include "graph/onnx/importer.h"
 #include "runtime/json.h"
 #include "runtime/session.h"
-#include "tests/runtime/image_test_util.h"
+#include "tests/tools/finch_cli_test_base.h"
 #include "tests/util/test_util.h"
 
 namespace finch::testing {
 namespace {
 
-class QuantizeCommand : public ::testing::Test {
+class QuantizeCommand : public FinchCliTest {
  protected:
   void SetUp() override {
-    finch_ = std::string(FINCH_BINARY_DIR) + "/finch";
-    struct stat st;
-    if (stat(finch_.c_str(), &st) != 0) GTEST_SKIP() << finch_ << " not built";
+    FinchCliTest::SetUp();
+    if (IsSkipped()) return;
     model_ = dir_.path() + "/m.onnx";
+    q_ = dir_.path() + "/q.onnx";
     ASSERT_EQ(Finch("zoo mobilenetv2 --width 0.35 --resolution 64 --classes 10 -o '" + model_ +
                     "'"),
               0)
         << err_;
-  }
-  int Finch(const std::string& args) {
-    const std::string out = dir_.path() + "/out.txt", err = dir_.path() + "/err.txt";
-    const std::string cmd = "'" + finch_ + "' " + args + " >'" + out + "' 2>'" + err + "'";
-    const int rc = std::system(cmd.c_str());
-    out_ = Slurp(out);
-    err_ = Slurp(err);
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : 128 + WTERMSIG(rc);
-  }
-  static std::string Slurp(const std::string& path) {
-    std::ifstream in(path);
-    std::ostringstream os;
-    os << in.rdbuf();
-    return os.str();
   }
   // `finch quantize MODEL -o Q --calib random:6 --calib-limit 4 --threads 1 EXTRA`.
   int Quantize(const std::string& extra) {
@@ -57,9 +38,7 @@ class QuantizeCommand : public ::testing::Test {
     return n;
   }
 
-  ScratchDir dir_;
-  std::string finch_, model_, out_, err_;
-  std::string q_ = dir_.path() + "/q.onnx";
+  std::string model_, q_;
 };
 
 TEST_F(QuantizeCommand, WritesARunnableQdqModelAndAReport) {
