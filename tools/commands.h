@@ -16,5 +16,9 @@ Status ValidateCommand(Args& args);
 Status MachineCommand(Args& args);
 Status EvalCommand(Args& args);
 Status QuantizeCommand(Args& args);
+// finch scale / finch fit (issue 9); scale standard-vs-separable is StandardVsSeparableReport.
+Status ScaleCommand(Args& args);
+Status FitCommand(Args& args);
+Status StandardVsSeparableReport(Args& args);
 
 }  // namespace finch::cli

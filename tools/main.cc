@@ -16,8 +16,8 @@ const char kUsage[] =
     "            [--labels FILE] [--no-opt] [--disable-pass NAME ...]\n"
     "      run an ONNX model; without --input, a deterministic random input of batch 1.\n"
     "      Prints output shapes, the top-5 of 2-D outputs and the latency.\n"
-    "  zoo mobilenetv2 [--width W] [--resolution R] [--classes K] [--seed S] [--opset N]\n"
-    "                  -o FILE.onnx\n"
+    "  zoo mobilenetv2 [--width W] [--resolution R] [--standard] [--fold-bn] [--classes K]\n"
+    "                  [--seed S] [--opset N] -o FILE.onnx\n"
     "  zoo mobilenetv1 [--width A] [--resolution R] [--standard] [--fold-bn] ... -o FILE.onnx\n"
     "  zoo efficientnet [--phi 0..7] [--width W] [--depth D] [--resolution R] [--standard]\n"
     "                   [--fold-bn] ... -o FILE.onnx\n"
@@ -52,6 +52,18 @@ const char kUsage[] =
     "      post-training static quantization to a QDQ model (SOURCE: an image folder, a folder\n"
     "      of input .pb tensors, or random:N); prints per layer the range, clipping, SQNR\n"
     "      against FP32, int8 vs fp32 time and the precision chosen.\n"
+    "  scale efficientnet [--phi 0..7] [--measure-up-to PHI] [--threads N] [--iters N]\n"
+    "        [--svg FILE] [--json FILE]\n"
+    "  scale mobilenetv2 [--width 0.35,0.5,0.75,1.0,1.4] [--resolution 224,...] ...\n"
+    "      build each variant in memory: params, MACs, peak activation memory, predicted\n"
+    "      (roofline) and measured ms, ratios to the first; EfficientNet's MAC growth per\n"
+    "      step of phi against compound scaling's 1.92; --svg: latency and MACs plotted.\n"
+    "  scale standard-vs-separable [--threads N] [--iters N] [--json FILE]\n"
+    "      standard vs depthwise-separable convs per layer shape and per network (MobileNetV1,\n"
+    "      V2 and their --standard baselines): MACs, predicted and measured time, and why.\n"
+    "  fit --latency-ms X [--family efficientnet|mobilenetv2] [--threads N] [--iters N]\n"
+    "      [--phi LIST] [--width LIST] [--resolution LIST]\n"
+    "      the largest variant by MACs whose predicted latency fits X; then measured.\n"
     "  validate MODEL [--memory-limit BYTES]\n"
     "      the load-time checks one per line (ok / FAILED and the first problem); exit 0 or 1.\n"
     "  eval MODEL --images DIR --labels FILE [--preprocess imagenet|caffe-bgr] [--skip N]\n"
@@ -99,6 +111,12 @@ int main(int argc, char** argv) {
   } else if (command == "eval") {
     Args args(argc, argv, 2, {"no-opt", "json"});
     status = finch::cli::EvalCommand(args);
+  } else if (command == "scale") {
+    Args args(argc, argv, 2, {});
+    status = finch::cli::ScaleCommand(args);
+  } else if (command == "fit") {
+    Args args(argc, argv, 2, {});
+    status = finch::cli::FitCommand(args);
   } else if (command == "machine") {
     Args args(argc, argv, 2, {"json", "refresh"});
     status = finch::cli::MachineCommand(args);

@@ -19,8 +19,8 @@ namespace {
 
 constexpr char kKnownModels[] = "mobilenetv2, mobilenetv1, efficientnet";
 constexpr char kUsage[] =
-    "usage: finch zoo mobilenetv2 [--width W] [--resolution R] [--classes K] [--seed S] "
-    "[--opset N] -o FILE.onnx\n"
+    "usage: finch zoo mobilenetv2 [--width W] [--resolution R] [--standard] [--fold-bn] "
+    "[--classes K] [--seed S] [--opset N] -o FILE.onnx\n"
     "       finch zoo mobilenetv1 [--width A] [--resolution R] [--standard] [--fold-bn] "
     "[--classes K] [--seed S] [--opset N] -o FILE.onnx\n"
     "       finch zoo efficientnet [--phi 0..7] [--width W] [--depth D] [--resolution R] "
@@ -91,20 +91,18 @@ StatusOr<Flags> ParseFlags(Args& args) {
 }
 
 StatusOr<Graph> MakeMobileNetV2FromArgs(Args& args, const Flags& flags, std::string* what) {
-  if (flags.standard || flags.fold_bn) {
-    return InvalidArgument("--", flags.standard ? "standard" : "fold-bn",
-                           " is not an option of mobilenetv2 (mobilenetv1 and efficientnet take "
-                           "it)");
-  }
   zoo::MobileNetV2Options o;
   FINCH_ASSIGN_OR_RETURN(o.width, ParseMultiplier(args, "width", o.width, zoo::kMaxWidth));
+  o.standard = flags.standard;
+  o.fold_bn = flags.fold_bn;
   FINCH_ASSIGN_OR_RETURN(CommonOptions c, ParseCommon(args, o.resolution));
   FINCH_RETURN_IF_ERROR(args.CheckAllUsed());
   o.resolution = c.resolution;
   o.num_classes = c.classes;
   o.seed = c.seed;
   o.opset = c.opset;
-  *what = StrCat("MobileNetV2 width ", o.width, ", resolution ", o.resolution);
+  *what = StrCat("MobileNetV2", o.standard ? " (standard convs)" : "", " width ", o.width,
+                 ", resolution ", o.resolution, o.fold_bn ? ", BN folded" : "");
   return zoo::MakeMobileNetV2(o);
 }
 

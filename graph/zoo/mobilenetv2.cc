@@ -23,7 +23,7 @@ constexpr int64_t kLastChannels = 1280;
 class Builder : public LayerBuilder {
  public:
   Builder(Graph* graph, const MobileNetV2Options& options)
-      : LayerBuilder(graph, options.seed, options.opset) {}
+      : LayerBuilder(graph, options.seed, options.opset), standard_(options.standard) {}
 
   // torchvision's Conv2dNormActivation: Conv (no bias) -> BN -> ReLU6, modules .0 .1 .2.
   ValueId ConvBnRelu6(const std::string& prefix, ValueId x, int64_t cin, int64_t cout,
@@ -41,7 +41,7 @@ class Builder : public LayerBuilder {
     int layer = 0;
     ValueId y = x;
     if (expand != 1) y = ConvBnRelu6(StrCat(prefix, layer++), y, cin, hidden, 1, 1, 1);
-    y = ConvBnRelu6(StrCat(prefix, layer++), y, hidden, hidden, 3, stride, hidden);
+    y = ConvBnRelu6(StrCat(prefix, layer++), y, hidden, hidden, 3, stride, standard_ ? 1 : hidden);
     y = Conv(StrCat(prefix, layer++), y, hidden, cout, 1, 1, 1);
     y = BatchNorm(StrCat(prefix, layer++), y, cout);
     if (stride == 1 && cin == cout) {
@@ -49,11 +49,32 @@ class Builder : public LayerBuilder {
     }
     return y;
   }
+
+ private:
+  bool standard_;
 };
+
+// Conv and classifier weights: what the file holds, up to BN's few per channel.
+int64_t WeightElements(const MobileNetV2Options& o) {
+  int64_t channels = MakeDivisible(kStemChannels * o.width);
+  int64_t n = channels * 3 * 3 * 3;
+  for (const Stage& stage : kStages) {
+    const int64_t out = MakeDivisible(static_cast<double>(stage.c) * o.width);
+    for (int64_t i = 0; i < stage.n; ++i) {
+      const int64_t hidden = channels * stage.t;
+      if (stage.t != 1) n += channels * hidden;
+      n += hidden * (o.standard ? hidden : 1) * 3 * 3 + hidden * out;
+      channels = out;
+    }
+  }
+  const int64_t last = MakeDivisible(kLastChannels * std::max(1.0, o.width));
+  return n + last * (channels + o.num_classes);
+}
 
 Status CheckOptions(const MobileNetV2Options& o) {
   FINCH_RETURN_IF_ERROR(CheckMultiplier("MobileNetV2", "width", o.width, kMaxWidth));
-  return CheckCommonOptions("MobileNetV2", o.resolution, o.num_classes, o.opset);
+  FINCH_RETURN_IF_ERROR(CheckCommonOptions("MobileNetV2", o.resolution, o.num_classes, o.opset));
+  return CheckWeightCount("MobileNetV2", WeightElements(o));
 }
 
 }  // namespace
@@ -61,7 +82,8 @@ Status CheckOptions(const MobileNetV2Options& o) {
 StatusOr<Graph> MakeMobileNetV2(const MobileNetV2Options& options) {
   FINCH_RETURN_IF_ERROR(CheckOptions(options));
   ValueId input = kNoValue;
-  Graph graph = ImageClassifierGraph("mobilenetv2", options.opset, options.resolution, &input);
+  Graph graph = ImageClassifierGraph(options.standard ? "mobilenetv2_standard" : "mobilenetv2",
+                                     options.opset, options.resolution, &input);
   Builder b(&graph, options);
   int64_t channels = MakeDivisible(kStemChannels * options.width);
   ValueId x = b.ConvBnRelu6("features.0", input, 3, channels, 3, 2, 1);
@@ -76,6 +98,7 @@ StatusOr<Graph> MakeMobileNetV2(const MobileNetV2Options& options) {
   const int64_t last = MakeDivisible(kLastChannels * std::max(1.0, options.width));
   x = b.ConvBnRelu6(StrCat("features.", index), x, channels, last, 1, 1, 1);
   FINCH_RETURN_IF_ERROR(FinishClassifier(b, x, last, options.num_classes, "classifier.1"));
+  if (options.fold_bn) return FoldBatchNorms(graph);
   return graph;
 }
 

@@ -15,6 +15,12 @@
 // a separate node (epsilon 1e-5) so passes that fold it have work to do; ReLU6 is Clip(0, 6).
 // Dropout (an identity at inference) is omitted. Node and weight names follow torchvision's
 // module names: "features.1.conv.0.0", "features.1.conv.0.0.weight", "features.1.conv.2.bias".
+//
+// `standard`: the baseline with the same layout but every 3x3 depthwise conv replaced by a full
+// 3x3 conv hidden -> hidden (group 1), as EfficientNet's (graph/zoo/efficientnet.h): the convs'
+// MACs and weights grow by the hidden width, so the depthwise factorisation's savings can be
+// measured (1.0/224: 3,504,872 -> 44,050,952 params, 300,774,272 -> 5,549,139,968 MACs).
+// `fold_bn` folds BN into the convs (zoo_common.h: FoldBatchNorms).
 #pragma once
 
 #include <cstdint>
@@ -31,10 +37,13 @@ struct MobileNetV2Options {
   int64_t resolution = 224;  // input height and width, 32..4096
   int64_t num_classes = 1000;
   uint64_t seed = 0;
-  int64_t opset = 13;  // 7..21; below 11 Clip takes min/max as attributes
+  int64_t opset = 13;     // 7..21; below 11 Clip takes min/max as attributes
+  bool standard = false;  // full 3x3 convs in place of the depthwise ones
+  bool fold_bn = false;   // fold BN into the convs
 };
 
-// The network with seeded weights. InvalidArgument naming the option for values out of range.
+// The network with seeded weights. InvalidArgument naming the option for values out of range,
+// or when the weights would not fit an ONNX file (the standard-conv network at width 4).
 StatusOr<Graph> MakeMobileNetV2(const MobileNetV2Options& options);
 
 }  // namespace finch::zoo

@@ -45,7 +45,7 @@ check "zoo: --phi 8" 1 "\-\-phi 8 must be in \[0, 7\]" -- "$finch" zoo efficient
 check "zoo: efficientnet --width 0" 1 "\-\-width 0 must be in \(0, 4\]" -- "$finch" zoo efficientnet --width 0 -o "$tmp/x.onnx"
 check "zoo: mobilenetv1 --resolution 10" 1 "\-\-resolution 10 must be in \[32, 4096\]" -- "$finch" zoo mobilenetv1 --resolution 10 -o "$tmp/x.onnx"
 check "zoo: --depth not a number" 1 "\-\-depth needs a number" -- "$finch" zoo efficientnet --depth deep -o "$tmp/x.onnx"
-check "zoo: --fold-bn on mobilenetv2" 1 "\-\-fold-bn is not an option of mobilenetv2" -- "$finch" zoo mobilenetv2 -o "$tmp/x.onnx" --fold-bn
+check "zoo: a bare flag given a value" 1 "\-\-fold-bn takes no value" -- "$finch" zoo mobilenetv2 -o "$tmp/x.onnx" --fold-bn=1
 check "zoo: unknown option" 1 "unknown option --frobs" -- "$finch" zoo efficientnet --frobs 2 -o "$tmp/x.onnx"
 check "zoo: standard B4 does not fit a file" 1 "exceed the 2 GiB" -- "$finch" zoo efficientnet --phi 4 -o "$tmp/x.onnx" --standard
 py=""
@@ -129,6 +129,24 @@ check "machine --json measures" 0 '"fma_gflops": \[[0-9.e+-]+\], "int8_gops": [0
 check "machine: the cache is reused" 0 "loaded from .*/cache/machine.json" -- env FINCH_MACHINE_CACHE="$mcache" "$finch" machine --threads 1
 check "machine --refresh measures again" 0 "measured now, cached in .*machine.json; --refresh" -- env FINCH_MACHINE_CACHE="$mcache" "$finch" machine --refresh --threads 1
 check "machine: unknown option" 1 "unknown option --frobs" -- "$finch" machine --frobs 2
+
+# finch zoo mobilenetv2 --standard, finch scale and finch fit (issue 9): the analytic columns,
+# the growth step, the choice, and bad input. Small variants, one timed run each.
+check "zoo mobilenetv2 --standard counts" 0 "^44050952 parameters .*5549139968 MACs" -- "$finch" zoo mobilenetv2 -o "$tmp/m2s.onnx" --standard
+if [ -n "$py" ]; then
+  check "onnx checker: zoo mobilenetv2 --standard" 0 "^ok$" -- "$py" -c 'import onnx, sys; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True); print("ok")' "$tmp/m2s.onnx"
+fi
+check "scale mobilenetv2 row" 0 "^1/96 .* 3,504,872 +56,289,152 .* 4.72x" -- "$finch" scale mobilenetv2 --width 0.35,1.0 --resolution 96 --iters 1 --threads 1
+check "scale efficientnet growth" 0 "^B0->B1 +1.780 +1.920 +1.263 \| +1.476 \( 1.100\) +16->23" -- "$finch" scale efficientnet --phi 0,1 --measure-up-to -1 --svg "$tmp/scale.svg" --json "$tmp/scale.json"
+check "scale wrote its SVG" 0 "<polyline points=" -- cat "$tmp/scale.svg"
+check "scale: --phi out of range" 1 "\-\-phi: 9 is out of range \[0, 7\]" -- "$finch" scale efficientnet --phi 0..9
+check "scale: empty --width" 1 "\-\-width: empty list" -- "$finch" scale mobilenetv2 --width ""
+check "scale: unknown family" 1 "unknown family \"resnet\"" -- "$finch" scale resnet
+check "scale: option of another family" 1 "unknown option --measure-up-to" -- "$finch" scale mobilenetv2 --measure-up-to 3
+check "fit: negative budget" 1 "\-\-latency-ms -5 must be a positive number" -- "$finch" fit --latency-ms -5
+check "fit: no budget" 1 "no budget: add \-\-latency-ms" -- "$finch" fit --family mobilenetv2
+check "fit: nothing fits" 1 "no mobilenetv2 variant is predicted within 1e-06 ms: the smallest, 0.35/96" -- "$finch" fit --latency-ms 1e-6 --family mobilenetv2 --width 0.35,0.5 --resolution 96
+check "fit: picks and measures" 0 "^budget 1000 ms holds; 0.5/96 is the family's largest variant" -- "$finch" fit --latency-ms 1000 --family mobilenetv2 --width 0.35,0.5 --resolution 96 --iters 1 --threads 1
 
 if [ "$fails" -ne 0 ]; then
   echo "$fails CLI check(s) failed"
