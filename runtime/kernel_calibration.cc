@@ -109,6 +109,70 @@ StatusOr<Case> Int8Case(Case c) {
   return Case{"int8_" + c.cls, std::move(q)};
 }
 
+// A chain of 16 Adds on [1, 64]: each step's time is the fixed cost of a step.
+Case TinyStepsCase() {
+  Case c{"step", NewGraph()};
+  LayerBuilder b(&c.graph, 1, 13);
+  ValueId x = b.Input("x", {1, 64});
+  const ValueId one = b.Normal("one", {1, 64}, 1.0, 0.0);
+  for (int i = 0; i < 16; ++i) {
+    x = b.AddNode("add" + std::to_string(i), "Add", {x, one}).outputs[0];
+  }
+  Finish(c.graph, x);
+  return c;
+}
+
+// Memory-bound ops at ViT and MobileNet sizes: the head-split Transpose, the QKV Slice, a
+// Reshape, residual Adds and a LayerNormalization.
+std::vector<Case> BandwidthCases() {
+  std::vector<Case> cases;
+  {
+    Case c{"data", NewGraph()};
+    LayerBuilder b(&c.graph, 1, 13);
+    const ValueId x = b.Input("x", {197, 3, 64});
+    Node& t = b.AddNode("transpose", "Transpose", {x});
+    t.attributes["perm"] = LayerBuilder::Ints({1, 0, 2});
+    Finish(c.graph, t.outputs[0]);
+    cases.push_back(std::move(c));
+  }
+  {
+    Case c{"data", NewGraph()};
+    LayerBuilder b(&c.graph, 1, 13);
+    const ValueId x = b.Input("x", {197, 576});
+    auto ints = [&](const char* name, std::vector<int64_t> v) {
+      return c.graph.AddConstant(name, std::make_shared<const Tensor>(Tensor::FromVector<int64_t>(
+                                           {static_cast<int64_t>(v.size())}, v)));
+    };
+    const ValueId y = b.AddNode("slice", "Slice", {x, ints("starts", {192}),
+                                                   ints("ends", {384}), ints("axes", {1})})
+                          .outputs[0];
+    // The Reshape's input is computed (a Slice), so it runs as a copy, as in the ViT.
+    Finish(c.graph, b.AddNode("reshape", "Reshape", {y, ints("shape", {197, 3, 64})}).outputs[0]);
+    cases.push_back(std::move(c));
+  }
+  for (const Shape& shape : std::vector<Shape>{{1, 197, 192}, {1, 24, 56, 56}}) {
+    Case c{"elementwise", NewGraph()};
+    LayerBuilder b(&c.graph, 1, 13);
+    const ValueId x = b.Input("x", shape), y = b.Input("y", shape);
+    Finish(c.graph, b.AddNode("add", "Add", {x, y}).outputs[0]);
+    cases.push_back(std::move(c));
+  }
+  {
+    Case c{"norm", NewGraph()};
+    c.graph.opset_imports["finch"] = 1;
+    LayerBuilder b(&c.graph, 1, 13);
+    const ValueId x = b.Input("x", {1, 197, 192});
+    Node& n = b.AddNode("ln", "LayerNormalization",
+                        {x, b.Normal("gamma", {192}, 1.0, 0.1), b.Normal("beta", {192}, 0.0, 0.1)});
+    n.domain = "finch";
+    n.attributes["axis"] = LayerBuilder::Int(-1);
+    n.attributes["epsilon"] = LayerBuilder::Float(1e-6f);
+    Finish(c.graph, n.outputs[0]);
+    cases.push_back(std::move(c));
+  }
+  return cases;
+}
+
 // The compute steps of one case: cost and median time.
 struct Measured {
   NodeCost cost;
@@ -120,9 +184,9 @@ double Median(std::vector<double> v) {
   return v.empty() ? 0 : v[v.size() / 2];
 }
 
-// Runs `c` on `threads` threads and returns its compute steps (those with MACs), each with the
-// median of its step times.
-StatusOr<std::vector<Measured>> Measure(Case& c, int threads) {
+// Runs `c` on `threads` threads and returns its compute steps (those with MACs; every step with
+// `all_steps`), each with the median of its step times.
+StatusOr<std::vector<Measured>> Measure(Case& c, int threads, bool all_steps = false) {
   FINCH_RETURN_IF_ERROR(c.graph.TopologicalSort());
   SessionOptions options;
   options.threads = threads;
@@ -157,7 +221,7 @@ StatusOr<std::vector<Measured>> Measure(Case& c, int threads) {
   std::vector<Measured> out;
   for (size_t s = 0; s < plan->steps.size(); ++s) {
     const NodeCostEntry& e = cost.nodes[static_cast<size_t>(plan->steps[s].node)];
-    if (!e.known || e.cost.macs == 0) continue;
+    if (!e.known || (e.cost.macs == 0 && !all_steps)) continue;
     out.push_back({e.cost, Median(samples[s])});
   }
   return out;
@@ -172,7 +236,8 @@ std::string ClassOf(const NodeCost& c) {
 }  // namespace
 
 StatusOr<KernelCalibration> CalibrateKernels(double fma_gflops_1t, double int8_gops_1t,
-                                             int threads, double transcendental_geps_1t) {
+                                             int threads, double transcendental_geps_1t,
+                                             const MachineModel* roofs) {
   KernelCalibration out;
   if (fma_gflops_1t <= 0) {
     out.notes.push_back("no FMA peak (AVX2/FMA absent): efficiencies not calibrated");
@@ -181,6 +246,38 @@ StatusOr<KernelCalibration> CalibrateKernels(double fma_gflops_1t, double int8_g
   threads = std::max(threads, 1);
   const double peak_per_ms = fma_gflops_1t * 1e6;  // FLOP per ms
   const auto Measure = [threads](Case& c) { return finch::Measure(c, threads); };
+
+  // 0. The fixed cost of a step: tiny Adds, whose arithmetic and traffic are negligible.
+  {
+    Case tiny = TinyStepsCase();
+    FINCH_ASSIGN_OR_RETURN(std::vector<Measured> steps, finch::Measure(tiny, threads, true));
+    std::vector<double> ms;
+    for (const Measured& m : steps) ms.push_back(m.ms);
+    out.step_overhead_ms = Median(ms);
+  }
+
+  // 0b. The memory-bound kinds: the fraction of the bandwidth roof their kernels reach.
+  if (roofs != nullptr && (roofs->l2_gbps > 0 || roofs->dram_gbps > 0)) {
+    MachineModel plain = *roofs;
+    plain.efficiency.clear();  // the roof itself, no calibrated fraction
+    std::map<std::string, std::pair<double, double>> bw;  // kind -> (Σ roof ms, Σ ms)
+    for (Case& c : BandwidthCases()) {
+      const std::string kind = c.cls;
+      FINCH_ASSIGN_OR_RETURN(std::vector<Measured> steps, finch::Measure(c, threads, true));
+      for (const Measured& m : steps) {
+        if (m.cost.kind != kind) continue;
+        const double gbps = MemoryGbps(m.cost, plain, threads);
+        bw[kind].first += static_cast<double>(m.cost.bytes()) / (gbps * 1e6);
+        bw[kind].second += m.ms;
+      }
+    }
+    for (const auto& [kind, t] : bw) {
+      if (t.second > 0) {
+        out.efficiency["bw_" + kind] =
+            std::clamp(t.first / t.second, kMinEfficiency, kMaxEfficiency);
+      }
+    }
+  }
 
   // 1. The epilogue transcendental rate: one pointwise layer, ReLU6 against SiLU (on several
   // threads, the one-thread rate times the threads, as the roofline prices it).

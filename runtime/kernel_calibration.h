@@ -29,11 +29,13 @@
 #include <vector>
 
 #include "graph/status.h"
+#include "runtime/machine_model.h"
 
 namespace finch {
 
 struct KernelCalibration {
   double transcendental_geps = 0;       // 0 when the difference was not measurable
+  double step_overhead_ms = 0;          // the median step of a chain of tiny Adds
   std::map<std::string, double> efficiency;
   std::vector<std::string> notes;       // cases skipped and why (a fusion that did not happen)
 };
@@ -45,8 +47,13 @@ struct KernelCalibration {
 // thread count: the efficiencies then include what splitting a layer costs (dispatch, halo
 // rows, imbalance); the transcendental rate is not measured again but taken as
 // `transcendental_geps_1t` × threads, as the roofline prices it.
+// With `roofs` (a machine model whose l2, l2_gbps and dram_gbps are measured), the memory-bound
+// kinds are calibrated too: "bw_data" (Transpose, Slice, Reshape), "bw_elementwise" (Add) and
+// "bw_norm" (LayerNormalization) as the fraction of the bandwidth roof (roofline.h MemoryGbps)
+// their kernels reach.
 StatusOr<KernelCalibration> CalibrateKernels(double fma_gflops_1t, double int8_gops_1t = 0,
                                              int threads = 1,
-                                             double transcendental_geps_1t = 0);
+                                             double transcendental_geps_1t = 0,
+                                             const MachineModel* roofs = nullptr);
 
 }  // namespace finch

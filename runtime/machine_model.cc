@@ -131,10 +131,12 @@ MachineModel MeasureMachine(int max_threads) {
   m.l2_gbps =
       kernels::measure_cache_bandwidth_gbps(kL2Seconds, static_cast<size_t>(l2 / 2), f.avx2);
   m.dram_gbps = kernels::measure_memory_bandwidth_gbps(kDramSeconds, f.avx2);
-  StatusOr<KernelCalibration> calibration = CalibrateKernels(m.fma_gflops[0], m.Int8PeakGops());
+  StatusOr<KernelCalibration> calibration =
+      CalibrateKernels(m.fma_gflops[0], m.Int8PeakGops(), 1, 0, &m);
   if (calibration.ok()) {
     m.efficiency = std::move(calibration->efficiency);
     m.transcendental_geps = calibration->transcendental_geps;
+    m.step_overhead_ms = {calibration->step_overhead_ms};
     m.calibration_notes = std::move(calibration->notes);
   } else {
     m.calibration_notes.push_back("kernel calibration failed: " + calibration.status().ToString());
@@ -143,13 +145,14 @@ MachineModel MeasureMachine(int max_threads) {
   for (int t = 2; calibration.ok() && t <= std::min(max_threads, kMaxCalibratedThreads); ++t) {
     const double scale = m.fma_gflops[0] > 0 ? m.fma_gflops[t - 1] / m.fma_gflops[0] : t;
     StatusOr<KernelCalibration> c = CalibrateKernels(
-        m.fma_gflops[t - 1], m.Int8PeakGops() * scale, t, m.transcendental_geps);
+        m.fma_gflops[t - 1], m.Int8PeakGops() * scale, t, m.transcendental_geps, &m);
     if (!c.ok()) {
       m.calibration_notes.push_back("kernel calibration on " + std::to_string(t) +
                                     " threads failed: " + c.status().ToString());
       break;
     }
     for (const auto& [cls, e] : c->efficiency) m.efficiency[cls + "@" + std::to_string(t)] = e;
+    m.step_overhead_ms.push_back(c->step_overhead_ms);
   }
   m.measured_at = UtcNow();
   return m;
@@ -160,6 +163,11 @@ std::string MachineModelToJson(const MachineModel& m) {
   for (size_t i = 0; i < m.fma_gflops.size(); ++i) {
     fma += (i ? ", " : "") + JsonNumber(m.fma_gflops[i]);
   }
+  std::string overhead = "[";
+  for (size_t i = 0; i < m.step_overhead_ms.size(); ++i) {
+    overhead += (i ? ", " : "") + JsonNumber(m.step_overhead_ms[i]);
+  }
+  overhead += "]";
   fma += "]";
   std::string eff = "{";
   for (const auto& [cls, e] : m.efficiency) {
@@ -174,6 +182,7 @@ std::string MachineModelToJson(const MachineModel& m) {
          ", \"dram_gbps\": " + JsonNumber(m.dram_gbps) + ", \"l2_gbps\": " + JsonNumber(m.l2_gbps) +
          ", \"efficiency\": " + eff +
          ", \"transcendental_geps\": " + JsonNumber(m.transcendental_geps) +
+         ", \"step_overhead_ms\": " + overhead +
          ", \"measured_at\": " + JsonString(m.measured_at) +
          ", \"conventions\": \"FMA lane = 2 FLOPs; int8 multiply-add = 2 ops; GB/s = 1e9 B/s; "
          "fma_gflops[i] = i+1 threads; other rates single-thread; efficiency = fraction of the "
@@ -238,6 +247,15 @@ StatusOr<MachineModel> MachineModelFromJson(const std::string& text) {
       return InvalidArgument("machine model JSON: \"fma_gflops\" holds a non-number");
     }
     m.fma_gflops.push_back(v.number);
+  }
+  // Optional (caches written before it was measured lack it).
+  if (const JsonValue* o = JsonField(root, "step_overhead_ms", JsonValue::kArray)) {
+    for (const JsonValue& v : o->items) {
+      if (v.kind != JsonValue::kNumber || !(v.number >= 0 && v.number < 1e3)) {
+        return InvalidArgument("machine model JSON: \"step_overhead_ms\" holds a bad value");
+      }
+      m.step_overhead_ms.push_back(v.number);
+    }
   }
   return m;
 }

@@ -39,6 +39,9 @@ struct MachineModel {
   // G elements/s (0 when not measured).
   std::map<std::string, double> efficiency;
   double transcendental_geps = 0;
+  // The fixed cost of one step in ms (dispatch, thread wake-up, timing), per thread count
+  // (index t − 1): the median step time of a chain of tiny elementwise ops. Empty: not measured.
+  std::vector<double> step_overhead_ms;
   std::vector<std::string> calibration_notes;  // not cached
   std::string measured_at;          // UTC, ISO 8601
 };

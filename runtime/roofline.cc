@@ -49,6 +49,18 @@ WorkSplit SplitWork(const NodeCost& c, bool transcendentals_apart) {
   return w;
 }
 
+double MemoryGbps(const NodeCost& c, const MachineModel& m, int threads) {
+  threads = std::max(threads, 1);
+  const double bytes = static_cast<double>(c.bytes());
+  const bool fits_l2 = m.l2 > 0 && bytes <= static_cast<double>(m.l2) * threads;
+  const double gbps = fits_l2 ? m.l2_gbps * threads : m.dram_gbps;
+  for (int t = threads; t >= 1; --t) {
+    const auto it = m.efficiency.find("bw_" + c.kind + (t > 1 ? "@" + std::to_string(t) : ""));
+    if (it != m.efficiency.end() && it->second > 0) return gbps * it->second;
+  }
+  return gbps;
+}
+
 RooflinePrediction PredictNode(const NodeCost& c, const MachineModel& m, int threads) {
   RooflinePrediction p;
   threads = std::max(threads, 1);
@@ -79,13 +91,15 @@ RooflinePrediction PredictNode(const NodeCost& c, const MachineModel& m, int thr
     }
   }
 
-  const double bytes = static_cast<double>(c.bytes());
-  const bool fits_l2 = m.l2 > 0 && bytes <= static_cast<double>(m.l2) * threads;
-  const double gbps = fits_l2 ? m.l2_gbps * threads : m.dram_gbps;
-  if (gbps > 0) p.memory_ms = bytes / (gbps * 1e6);
+  const double gbps = MemoryGbps(c, m, threads);
+  if (gbps > 0) p.memory_ms = static_cast<double>(c.bytes()) / (gbps * 1e6);
 
   p.compute_bound = p.compute_ms > p.memory_ms;
   p.predicted_ms = std::max(p.compute_ms, p.memory_ms);
+  if (!m.step_overhead_ms.empty()) {
+    p.predicted_ms +=
+        m.step_overhead_ms[std::min(static_cast<size_t>(threads), m.step_overhead_ms.size()) - 1];
+  }
   return p;
 }
 

@@ -28,7 +28,7 @@ namespace finch {
 struct RooflinePrediction {
   double compute_ms = 0;
   double memory_ms = 0;
-  double predicted_ms = 0;     // max(compute_ms, memory_ms)
+  double predicted_ms = 0;     // max(compute_ms, memory_ms) + the machine's step overhead
   bool compute_bound = false;  // compute_ms > memory_ms
 };
 
@@ -45,6 +45,12 @@ struct RooflinePrediction {
 //       requantization and small K below that)
 //   int8_depthwise                          0.3
 double KindEfficiency(const std::string& kind);
+
+// The bandwidth a node's bytes move at on `threads` threads: the L2's (times threads) when they
+// fit the threads' L2s, else DRAM's, times the calibrated fraction of it that finch's kernels
+// for memory-bound kinds reach (efficiency "bw_<kind>", e.g. "bw_data", per thread count like
+// the compute classes; 1 when not calibrated).
+double MemoryGbps(const NodeCost& c, const MachineModel& m, int threads);
 
 // A node's work split by how it is priced: FLOPs at its class's efficiency, the depthwise FLOPs
 // of a fused block at their variant's efficiency, and the transcendentals at the measured rate

@@ -144,5 +144,28 @@ TEST(Roofline, Int8KindsUseTheInt8Peak) {
   EXPECT_NEAR(PredictNode(c, m, 1).compute_ms, 1e8 / (400 * 0.25 * 1e6), 1e-9);
 }
 
+
+// Memory-bound kinds move their bytes at the calibrated fraction of the roof ("bw_<kind>", per
+// thread count), and every node pays the machine's measured step overhead.
+TEST(Roofline, BandwidthClassesAndStepOverhead) {
+  MachineModel m = Machine();
+  NodeCost c;
+  c.kind = "data";
+  c.input_bytes = c.output_bytes = 500000;  // 1e6 bytes: fits the L2
+  EXPECT_NEAR(PredictNode(c, m, 1).memory_ms, 1e6 / (100 * 1e6), 1e-12);  // 0.01 ms
+  m.efficiency["bw_data"] = 0.5;
+  EXPECT_NEAR(PredictNode(c, m, 1).memory_ms, 1e6 / (50 * 1e6), 1e-12);
+  EXPECT_NEAR(PredictNode(c, m, 2).memory_ms, 1e6 / (100 * 1e6), 1e-12);  // 1-thread fraction
+  m.efficiency["bw_data@2"] = 0.25;
+  EXPECT_NEAR(PredictNode(c, m, 2).memory_ms, 1e6 / (50 * 1e6), 1e-12);
+  EXPECT_NEAR(PredictNode(c, m, 2).predicted_ms, 0.02, 1e-12);
+  m.step_overhead_ms = {0.003, 0.005};
+  EXPECT_NEAR(PredictNode(c, m, 1).predicted_ms, 0.02 + 0.003, 1e-12);
+  EXPECT_NEAR(PredictNode(c, m, 2).predicted_ms, 0.02 + 0.005, 1e-12);
+  // 4 threads: four L2s (400 GB/s) at the 2-thread fraction, the 2-thread overhead (the largest
+  // measured thread count in both).
+  EXPECT_NEAR(PredictNode(c, m, 4).predicted_ms, 1e6 / (400 * 0.25 * 1e6) + 0.005, 1e-12);
+}
+
 }  // namespace
 }  // namespace finch
