@@ -288,11 +288,14 @@ StatusOr<KernelCalibration> CalibrateKernels(double fma_gflops_1t, double int8_g
     Case silu = ConvCase("pointwise", 56, 24, 144, 1, 1, 1, Act::kSiLU);
     FINCH_ASSIGN_OR_RETURN(std::vector<Measured> a, Measure(relu));
     FINCH_ASSIGN_OR_RETURN(std::vector<Measured> b, Measure(silu));
-    if (a.size() == 1 && b.size() == 1 && b[0].cost.transcendentals > 0 && b[0].ms > a[0].ms) {
+    if (a.size() != 1 || b.size() != 1 || b[0].cost.transcendentals == 0) {
+      out.notes.push_back("transcendental rate: the SiLU layer was not fused");
+    } else if (b[0].ms > a[0].ms) {
       out.transcendental_geps =
           static_cast<double>(b[0].cost.transcendentals) / ((b[0].ms - a[0].ms) * 1e6);
     } else {
-      out.notes.push_back("transcendental rate: the SiLU layer was not fused or not slower");
+      out.notes.push_back(std::string(kTimingNote) +
+                          "transcendental rate: the SiLU layer measured no slower than ReLU6");
     }
   }
   const bool trans_separate = out.transcendental_geps > 0;

@@ -33,6 +33,10 @@
 
 namespace finch {
 
+// Notes that report a measurement, not a structural problem, start with this (a loaded or
+// instrumented machine can time a SiLU layer no slower than a ReLU6 one).
+inline constexpr char kTimingNote[] = "timing: ";
+
 struct KernelCalibration {
   double transcendental_geps = 0;       // 0 when the difference was not measurable
   double step_overhead_ms = 0;          // the median step of a chain of tiny Adds

@@ -18,7 +18,16 @@ TEST(KernelCalibration, CalibratesEveryClass) {
   ASSERT_GT(peak, 0);
   StatusOr<KernelCalibration> c = CalibrateKernels(peak);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
-  for (const std::string& note : c->notes) ADD_FAILURE() << note;
+  // A structural note (a case that did not fuse or dispatch as expected) fails; a timing note
+  // (sanitizers, a loaded machine) only skips the rate check below.
+  bool timing_note = false;
+  for (const std::string& note : c->notes) {
+    if (note.rfind(kTimingNote, 0) == 0) {
+      timing_note = true;
+      continue;
+    }
+    ADD_FAILURE() << note;
+  }
   for (const char* cls : {"pointwise", "conv", "matmul", "gemm", "depthwise_k3s1",
                           "depthwise_k3s2", "depthwise_k5s1", "depthwise_k5s2",
                           "inverted_residual"}) {
@@ -27,7 +36,7 @@ TEST(KernelCalibration, CalibratesEveryClass) {
     EXPECT_GT(c->efficiency.at(cls), 0.02) << cls;
     EXPECT_LT(c->efficiency.at(cls), 1.2) << cls;
   }
-  EXPECT_GT(c->transcendental_geps, 0);
+  if (!timing_note) EXPECT_GT(c->transcendental_geps, 0);
 }
 
 TEST(KernelCalibration, NoPeakNoEfficiencies) {
