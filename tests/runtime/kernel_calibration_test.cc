@@ -36,7 +36,9 @@ TEST(KernelCalibration, CalibratesEveryClass) {
     EXPECT_GT(c->efficiency.at(cls), 0.02) << cls;
     EXPECT_LT(c->efficiency.at(cls), 1.2) << cls;
   }
-  if (!timing_note) EXPECT_GT(c->transcendental_geps, 0);
+  if (!timing_note) {
+    EXPECT_GT(c->transcendental_geps, 0);
+  }
 }
 
 TEST(KernelCalibration, NoPeakNoEfficiencies) {
